@@ -1,0 +1,1 @@
+//! tsload-emulator (filled by its issue).

@@ -1,0 +1,1 @@
+//! tsload-mapper (filled by its issue).

@@ -1,0 +1,1 @@
+//! tsload-runner (filled by its issue).

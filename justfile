@@ -1,0 +1,36 @@
+# tsload recipes. `just` lists them.
+
+default:
+    @just --list
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Check formatting without changing files.
+fmt-check:
+    cargo fmt --all --check
+
+# Clippy on everything, warnings are errors.
+lint:
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The whole test suite (the README's command).
+test:
+    cargo test --workspace --locked
+
+# Docs, warnings are errors.
+doc:
+    RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --workspace
+
+# What CI runs.
+ci:
+    bash .ci/run
+
+# Accept changed insta snapshots after review.
+snap:
+    cargo insta test --accept --workspace
+
+# Validate the shipped example.
+example:
+    cargo run --release -- validate fixtures/valid/multi-measure-hosts/task.json fixtures/valid/multi-measure-hosts/data.csv
