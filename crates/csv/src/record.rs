@@ -90,7 +90,14 @@ impl<'a> Record<'a> {
         position: Position,
         raw_len: u32,
     ) -> Self {
-        Self { input, scratch, spans, issues, position, raw_len }
+        Self {
+            input,
+            scratch,
+            spans,
+            issues,
+            position,
+            raw_len,
+        }
     }
 
     /// Number of fields.
@@ -111,7 +118,11 @@ impl<'a> Record<'a> {
     #[inline]
     pub fn field(&self, i: usize) -> &'a [u8] {
         let s = self.spans[i];
-        let buf = if s.flags & FieldSpan::SCRATCH != 0 { self.scratch } else { self.input };
+        let buf = if s.flags & FieldSpan::SCRATCH != 0 {
+            self.scratch
+        } else {
+            self.input
+        };
         &buf[s.start as usize..s.end as usize]
     }
 
@@ -144,7 +155,9 @@ impl<'a> Record<'a> {
     /// tokenised the way the service would, so it is a parse failure.
     #[inline]
     pub fn has_errors(&self) -> bool {
-        self.issues.iter().any(|i| i.rule.severity == tsload_model::Severity::Error)
+        self.issues
+            .iter()
+            .any(|i| i.rule.severity == tsload_model::Severity::Error)
     }
 
     /// Where the record starts.
@@ -188,7 +201,11 @@ impl OwnedRecord {
     /// A record whose fields are `fields`, unquoted, at line 2.
     pub fn from_fields<S: AsRef<[u8]>>(fields: &[S]) -> Self {
         let mut r = Self {
-            position: Position { byte: 0, line: 2, record: 1 },
+            position: Position {
+                byte: 0,
+                line: 2,
+                record: 1,
+            },
             ..Self::default()
         };
         for f in fields {

@@ -229,7 +229,11 @@ mod tests {
     fn serialises_code_and_location() {
         let d = Diagnostic::new(
             &R,
-            Location::Json { pointer: "/A".into(), line: 2, column: 3 },
+            Location::Json {
+                pointer: "/A".into(),
+                line: 2,
+                column: 3,
+            },
             "bad `A`",
         )
         .with_hint("fix it");

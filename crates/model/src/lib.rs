@@ -9,6 +9,7 @@
 //! of CSV or AWS clients.
 
 pub mod diag;
+pub mod effective;
 pub mod wire;
 
 pub use diag::{Diagnostic, Evidence, Location, Rule, Severity};

@@ -49,7 +49,10 @@ pub struct DataModelConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_model: Option<DataModel>,
     /// The S3 object holding the data model.
-    #[serde(rename = "DataModelS3Configuration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DataModelS3Configuration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_model_s3_configuration: Option<DataModelS3Configuration>,
 }
 
@@ -154,7 +157,10 @@ pub struct DataModelS3Configuration {
 #[serde(rename_all = "PascalCase")]
 pub struct DataSourceConfiguration {
     /// Required: the bucket and prefix to read.
-    #[serde(rename = "DataSourceS3Configuration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DataSourceS3Configuration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data_source_s3_configuration: Option<DataSourceS3Configuration>,
     /// The CSV dialect.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,7 +208,10 @@ pub struct CsvConfiguration {
 #[serde(rename_all = "PascalCase")]
 pub struct ReportConfiguration {
     /// Where the error report is written.
-    #[serde(rename = "ReportS3Configuration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ReportS3Configuration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub report_s3_configuration: Option<ReportS3Configuration>,
 }
 
