@@ -395,14 +395,14 @@ impl DataModel {
         }
         match &self.measures {
             Measures::Multi { attributes, .. } => {
-                v.extend(attributes.iter().map(|a| a.source_column.as_str()))
+                v.extend(attributes.iter().map(|a| a.source_column.as_str()));
             }
             Measures::Mixed(ms) => {
                 for m in ms {
                     match &m.kind {
                         MixedKind::Scalar { source_column, .. } => v.push(source_column),
                         MixedKind::Multi(attrs) => {
-                            v.extend(attrs.iter().map(|a| a.source_column.as_str()))
+                            v.extend(attrs.iter().map(|a| a.source_column.as_str()));
                         }
                     }
                 }

@@ -1,1 +1,12 @@
-//! tsload-runner (filled by its issue).
+//! tsload-runner: the local validation pipeline and its reports, and the S3
+//! and Timestream calls of tsload.
+//!
+//! - [`input`]: expanding files, directories, globs, stdin and S3 prefixes;
+//!   the quota checks of §4.1.
+//! - [`error_report`]: the service's error-report layout (§6.1).
+//! - [`atomic`]: output files appear whole or not at all.
+
+pub mod atomic;
+pub mod error_report;
+pub mod input;
+pub mod rules;
