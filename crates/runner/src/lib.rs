@@ -7,6 +7,8 @@
 //! - [`atomic`]: output files appear whole or not at all.
 
 pub mod atomic;
+pub mod aws;
 pub mod error_report;
 pub mod input;
 pub mod rules;
+pub mod s3;
