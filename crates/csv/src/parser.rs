@@ -1,0 +1,506 @@
+//! The chunk parser: one record at a time from a byte slice that starts at a
+//! record boundary. The sequential reader, the header and every parallel
+//! worker use this code, so they agree by construction.
+//!
+//! Semantics are those of `csv-core` (the reference of the differential
+//! tests) configured from the dialect: `\n`, `\r\n` and a lone `\r` end a
+//! record; blank lines are skipped; a quote opens a quoted field only as
+//! the first byte of a field; inside quotes a doubled quote is one quote and
+//! the escape character takes the next byte literally; bytes after a closing
+//! quote are appended to the field; an unterminated quote runs to the end of
+//! the input. Departures from strict RFC 4180 are reported as issues.
+
+use memchr::{memchr, memchr_iter, memchr2};
+use tsload_model::Rule;
+
+use crate::record::{FieldSpan, Issue, Position, Record};
+use crate::rules;
+use crate::scan::{Needles, Scanner};
+
+/// The dialect compiled for the parser.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) sep: u8,
+    pub(crate) quote: u8,
+    /// The escape character, `None` when unset or equal to the quote (then
+    /// it is the doubled-quote convention).
+    pub(crate) escape: Option<u8>,
+    pub(crate) trim: bool,
+    /// Report doubled quotes ([`rules::DOUBLED_QUOTE`]).
+    pub(crate) warn_doubled: bool,
+    /// Records longer than this (without terminator) get
+    /// [`rules::RECORD_TOO_LARGE`].
+    pub(crate) max_record: usize,
+    /// The header's field count, once known.
+    pub(crate) expected_fields: Option<usize>,
+}
+
+/// A record parsed by [`Parser::parse_record`]; its spans, issues and
+/// scratch bytes are in the parser.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parsed {
+    /// Offset of the record's first byte.
+    pub(crate) start: usize,
+    /// Offset just after its terminator.
+    pub(crate) end: usize,
+    /// Length without the terminator.
+    pub(crate) raw_len: usize,
+    /// Line breaks consumed: inside quoted fields plus the terminator.
+    pub(crate) lines: u64,
+}
+
+/// Blank lines skipped by [`Parser::skip_blank`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Blank {
+    pub(crate) pos: usize,
+    pub(crate) count: u64,
+}
+
+/// Reusable parser state: buffers that records borrow.
+pub(crate) struct Parser {
+    pub(crate) cfg: Config,
+    needles: Needles,
+    scanner: Scanner,
+    pub(crate) spans: Vec<FieldSpan>,
+    pub(crate) issues: Vec<Issue>,
+    pub(crate) scratch: Vec<u8>,
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    b.is_ascii_whitespace()
+}
+
+impl Parser {
+    pub(crate) fn new(cfg: Config) -> Self {
+        Self {
+            needles: Needles::new(cfg.sep, cfg.quote),
+            cfg,
+            scanner: Scanner::new(),
+            spans: Vec::with_capacity(32),
+            issues: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Call when parsing a different buffer (or the same after a move).
+    pub(crate) fn reset_scanner(&mut self) {
+        self.scanner.reset();
+    }
+
+    /// Skips blank lines (runs of `\r` and `\n`) at `pos`. `None` when the
+    /// run reaches the end of a buffer that is not the end of input and
+    /// ends with `\r` (a following `\n` would belong to it).
+    #[inline]
+    pub(crate) fn skip_blank(buf: &[u8], mut pos: usize, eof: bool) -> Option<Blank> {
+        let mut count = 0;
+        while pos < buf.len() {
+            match buf[pos] {
+                b'\n' => pos += 1,
+                b'\r' => match buf.get(pos + 1) {
+                    Some(b'\n') => pos += 2,
+                    Some(_) => pos += 1,
+                    None if eof => pos += 1,
+                    None => return None,
+                },
+                _ => break,
+            }
+            count += 1;
+        }
+        Some(Blank { pos, count })
+    }
+
+    #[inline]
+    fn issue(&mut self, rule: &'static Rule, field: usize, at: usize, start: usize) {
+        self.issues.push(Issue {
+            rule,
+            field: Some(field as u32),
+            offset: (at - start) as u32,
+        });
+    }
+
+    /// The next structural byte (separator, line feed, carriage return) of
+    /// an unquoted field from `from`, reporting quotes on the way as stray.
+    #[inline]
+    fn find_delim(&mut self, buf: &[u8], from: usize, start: usize, field: usize) -> Option<usize> {
+        let mut at = from;
+        loop {
+            let j = self.scanner.next(&self.needles, buf, at)?;
+            if buf[j] == self.cfg.quote {
+                self.issue(&rules::STRAY_QUOTE, field, j, start);
+                at = j + 1;
+            } else {
+                return Some(j);
+            }
+        }
+    }
+
+    /// Parses the record starting at `start` (a record boundary that is not
+    /// a blank line). `None`: the record does not end inside `buf` and
+    /// `eof` is false.
+    pub(crate) fn parse_record(&mut self, buf: &[u8], start: usize, eof: bool) -> Option<Parsed> {
+        self.spans.clear();
+        self.issues.clear();
+        self.scratch.clear();
+        let len = buf.len();
+        let quote = self.cfg.quote;
+        let sep = self.cfg.sep;
+        let mut p = start;
+        let mut quoted_lines = 0u64;
+        let (raw_end, end, term_lines);
+        loop {
+            let field = self.spans.len();
+            let fs = p;
+            // Content: (start, end) in the record (input) or in scratch.
+            let (cs, ce, mut flags);
+            let d;
+            if p < len && buf[p] == quote {
+                flags = FieldSpan::QUOTED;
+                let open = p + 1;
+                let mut q = open;
+                let mut sc: Option<usize> = None;
+                let close;
+                let after;
+                loop {
+                    let hit = match self.cfg.escape {
+                        Some(e) => memchr2(quote, e, &buf[q..]),
+                        None => memchr(quote, &buf[q..]),
+                    }
+                    .map(|i| q + i);
+                    match hit {
+                        None => {
+                            if !eof {
+                                return None;
+                            }
+                            self.issue(&rules::UNTERMINATED_QUOTE, field, fs, start);
+                            if sc.is_some() {
+                                self.scratch.extend_from_slice(&buf[q..len]);
+                            }
+                            close = len;
+                            after = len;
+                            break;
+                        }
+                        Some(j) if buf[j] != quote => {
+                            // The escape character.
+                            let Some(&next) = buf.get(j + 1) else {
+                                if !eof {
+                                    return None;
+                                }
+                                self.issue(&rules::UNTERMINATED_QUOTE, field, fs, start);
+                                self.scratch_from(&mut sc, buf, open, q, j);
+                                close = len;
+                                after = len;
+                                break;
+                            };
+                            if next != quote && Some(next) != self.cfg.escape {
+                                self.issue(&rules::USELESS_ESCAPE, field, j, start);
+                            }
+                            self.scratch_from(&mut sc, buf, open, q, j);
+                            self.scratch.push(next);
+                            q = j + 2;
+                        }
+                        Some(j) => match buf.get(j + 1) {
+                            Some(&b) if b == quote => {
+                                if self.cfg.warn_doubled {
+                                    self.issue(&rules::DOUBLED_QUOTE, field, j, start);
+                                }
+                                self.scratch_from(&mut sc, buf, open, q, j);
+                                self.scratch.push(quote);
+                                q = j + 2;
+                            }
+                            None if !eof => return None,
+                            _ => {
+                                if sc.is_some() {
+                                    self.scratch.extend_from_slice(&buf[q..j]);
+                                }
+                                close = j;
+                                after = j + 1;
+                                break;
+                            }
+                        },
+                    }
+                }
+                // Line breaks inside the quotes.
+                if let Some(k) = memchr2(b'\n', b'\r', &buf[open..close]) {
+                    self.issue(&rules::QUOTED_NEWLINE, field, open + k, start);
+                    quoted_lines += memchr_iter(b'\n', &buf[open + k..close]).count() as u64;
+                }
+                p = after;
+                match buf.get(p) {
+                    None => d = len,
+                    Some(&b) if b == sep || b == b'\n' || b == b'\r' => d = p,
+                    Some(_) => {
+                        // Text after the closing quote: appended, like csv-core.
+                        self.issue(&rules::TEXT_AFTER_QUOTE, field, p, start);
+                        if sc.is_none() {
+                            sc = Some(self.scratch.len());
+                            self.scratch.extend_from_slice(&buf[open..close]);
+                        }
+                        d = match self.find_delim(buf, p, start, field) {
+                            Some(j) => j,
+                            None if eof => len,
+                            None => return None,
+                        };
+                        self.scratch.extend_from_slice(&buf[p..d]);
+                    }
+                }
+                if let Some(s) = sc {
+                    flags |= FieldSpan::SCRATCH;
+                    cs = s;
+                    ce = self.scratch.len();
+                } else {
+                    cs = open - start;
+                    ce = close - start;
+                }
+            } else {
+                flags = 0;
+                d = match self.find_delim(buf, p, start, field) {
+                    Some(j) => j,
+                    None if eof => len,
+                    None => return None,
+                };
+                cs = fs - start;
+                ce = d - start;
+            }
+            let (cs, ce) = if self.cfg.trim {
+                self.trimmed(buf, start, cs, ce, flags, field)
+            } else {
+                (cs, ce)
+            };
+            self.spans.push(FieldSpan {
+                start: cs as u32,
+                end: ce as u32,
+                flags,
+            });
+            if d >= len {
+                raw_end = len;
+                end = len;
+                term_lines = 0;
+                break;
+            }
+            match buf[d] {
+                b'\n' => {
+                    raw_end = d;
+                    end = d + 1;
+                    term_lines = 1;
+                    break;
+                }
+                b'\r' => {
+                    match buf.get(d + 1) {
+                        Some(b'\n') => end = d + 2,
+                        Some(_) => {
+                            end = d + 1;
+                            self.issues.push(Issue {
+                                rule: &rules::LONE_CR,
+                                field: None,
+                                offset: (d - start) as u32,
+                            });
+                        }
+                        None if eof => {
+                            end = d + 1;
+                            self.issues.push(Issue {
+                                rule: &rules::LONE_CR,
+                                field: None,
+                                offset: (d - start) as u32,
+                            });
+                        }
+                        None => return None,
+                    }
+                    raw_end = d;
+                    term_lines = 1;
+                    break;
+                }
+                _ => p = d + 1,
+            }
+        }
+        let raw_len = raw_end - start;
+        if raw_len > self.cfg.max_record {
+            self.issues.push(Issue {
+                rule: &rules::RECORD_TOO_LARGE,
+                field: None,
+                offset: 0,
+            });
+        }
+        if let Some(n) = self.cfg.expected_fields
+            && n != self.spans.len()
+        {
+            self.issues.push(Issue {
+                rule: &rules::FIELD_COUNT_MISMATCH,
+                field: None,
+                offset: raw_len as u32,
+            });
+        }
+        Some(Parsed {
+            start,
+            end,
+            raw_len,
+            lines: quoted_lines + term_lines,
+        })
+    }
+
+    /// Starts (if needed) the scratch copy of a quoted field and appends
+    /// `buf[q..j]`.
+    #[inline]
+    fn scratch_from(
+        &mut self,
+        sc: &mut Option<usize>,
+        buf: &[u8],
+        open: usize,
+        q: usize,
+        j: usize,
+    ) {
+        if sc.is_none() {
+            *sc = Some(self.scratch.len());
+            self.scratch.extend_from_slice(&buf[open..j]);
+        } else {
+            self.scratch.extend_from_slice(&buf[q..j]);
+        }
+    }
+
+    /// Trims a field's content, reporting trims inside quotes.
+    #[inline]
+    fn trimmed(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        mut s: usize,
+        mut e: usize,
+        flags: u8,
+        field: usize,
+    ) -> (usize, usize) {
+        let bytes: &[u8] = if flags & FieldSpan::SCRATCH != 0 {
+            &self.scratch
+        } else {
+            &buf[start..]
+        };
+        let (s0, e0) = (s, e);
+        while s < e && is_ws(bytes[s]) {
+            s += 1;
+        }
+        while e > s && is_ws(bytes[e - 1]) {
+            e -= 1;
+        }
+        if flags & FieldSpan::QUOTED != 0 && (s, e) != (s0, e0) {
+            // Offset of the field's opening quote is not kept for scratch
+            // fields; the content start is close enough for a message.
+            let at = if flags & FieldSpan::SCRATCH != 0 {
+                start
+            } else {
+                start + s0
+            };
+            self.issue(&rules::TRIMMED_INSIDE_QUOTES, field, at, start);
+        }
+        (s, e)
+    }
+
+    /// The record view of the last parsed record, at `position`.
+    pub(crate) fn record<'a>(
+        &'a self,
+        buf: &'a [u8],
+        parsed: &Parsed,
+        position: Position,
+    ) -> Record<'a> {
+        Record::from_parts(
+            &buf[parsed.start..parsed.end],
+            &self.scratch,
+            &self.spans,
+            &self.issues,
+            position,
+            parsed.raw_len as u32,
+        )
+    }
+
+    /// Adds a record issue found outside the parser (encoding checks) at
+    /// absolute offset `at` of the record `parsed` in `buf`.
+    pub(crate) fn add_issue(
+        &mut self,
+        buf: &[u8],
+        parsed: &Parsed,
+        rule: &'static Rule,
+        at: usize,
+    ) {
+        let raw = &buf[parsed.start..parsed.start + parsed.raw_len];
+        let off = at - parsed.start;
+        let field = if off < raw.len() {
+            Some(field_at(&self.cfg, raw, off))
+        } else {
+            None
+        };
+        self.issues.push(Issue {
+            rule,
+            field,
+            offset: off as u32,
+        });
+    }
+
+    /// Keeps issues in offset order after [`Parser::add_issue`].
+    pub(crate) fn sort_issues(&mut self) {
+        self.issues.sort_by_key(|i| i.offset);
+    }
+}
+
+/// States of the byte-at-a-time automaton used on cold paths (field index
+/// of an offset, skipping an oversized record). Same semantics as
+/// [`Parser::parse_record`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dfa {
+    StartField,
+    InField,
+    InQuoted,
+    /// After a quote inside a quoted field.
+    QuoteInQuoted,
+    /// After the escape character inside a quoted field.
+    Escaped,
+    /// After a `\r` that ends the record (a `\n` may follow).
+    Cr,
+    /// The record has ended (the terminator is consumed).
+    Done,
+}
+
+/// What one byte does to the automaton.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DfaStep {
+    /// The byte belongs to the record.
+    Byte,
+    /// The byte ends a field (a separator).
+    FieldEnd,
+    /// The byte is (part of) the record terminator.
+    Terminator,
+    /// The byte is not part of the record (after a lone `\r`).
+    NotMine,
+}
+
+impl Dfa {
+    #[inline]
+    pub(crate) fn step(&mut self, cfg: &Config, b: u8) -> DfaStep {
+        use Dfa::*;
+        let (next, step) = match *self {
+            StartField | InField | QuoteInQuoted if b == cfg.sep => (StartField, DfaStep::FieldEnd),
+            StartField | InField | QuoteInQuoted if b == b'\n' => (Done, DfaStep::Terminator),
+            StartField | InField | QuoteInQuoted if b == b'\r' => (Cr, DfaStep::Terminator),
+            StartField if b == cfg.quote => (InQuoted, DfaStep::Byte),
+            StartField | InField => (InField, DfaStep::Byte),
+            QuoteInQuoted if b == cfg.quote => (InQuoted, DfaStep::Byte),
+            QuoteInQuoted => (InField, DfaStep::Byte),
+            InQuoted if b == cfg.quote => (QuoteInQuoted, DfaStep::Byte),
+            InQuoted if Some(b) == cfg.escape => (Escaped, DfaStep::Byte),
+            InQuoted | Escaped => (InQuoted, DfaStep::Byte),
+            Cr if b == b'\n' => (Done, DfaStep::Terminator),
+            Cr | Done => (Done, DfaStep::NotMine),
+        };
+        *self = next;
+        step
+    }
+}
+
+/// The index of the field that holds byte `off` of the raw record `raw`.
+pub(crate) fn field_at(cfg: &Config, raw: &[u8], off: usize) -> u32 {
+    let mut st = Dfa::StartField;
+    let mut field = 0;
+    for &b in &raw[..off] {
+        if st.step(cfg, b) == DfaStep::FieldEnd {
+            field += 1;
+        }
+    }
+    field
+}

@@ -1,0 +1,663 @@
+//! [`CsvReader`]: windows read from any [`Read`], the sequential record API
+//! and the parallel chunk driver.
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use memchr::memchr;
+use rayon::prelude::*;
+use tsload_model::effective::CsvDialect;
+
+use crate::chunk::{ChunkStats, Stop, Validity, run_chunk};
+use crate::header::{Bom, Header, HeaderOutcome};
+use crate::parser::{Config, Dfa, DfaStep, Parsed, Parser};
+use crate::record::{Issue, Position, Record};
+use crate::rules;
+
+/// 16 MiB: the service's row size limit (`batchload-spec.md` §4.1).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Bytes of an oversized record kept for messages ([`Record::raw`]).
+const OVERSIZE_PREVIEW: usize = 1024;
+
+/// Tuning of a [`CsvReader`]. The defaults suit files of any size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Worker threads for [`CsvReader::run`]; `1` parses on the calling
+    /// thread with the same code. Default: the available parallelism.
+    pub threads: usize,
+    /// Bytes read before a window is parsed (default 4 MiB). The window
+    /// buffer is the reader's main memory use.
+    pub window_bytes: usize,
+    /// Nominal size of one parallel chunk (default 512 KiB).
+    pub chunk_bytes: usize,
+    /// Largest single `read` call (default 128 KiB: on the target VMs the
+    /// kernel copy slows down sharply above that).
+    pub read_bytes: usize,
+    /// Records longer than this get [`rules::RECORD_TOO_LARGE`]; records
+    /// still unterminated past it are skipped with a bounded buffer.
+    /// Default [`MAX_RECORD_BYTES`].
+    pub max_record_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            window_bytes: 4 << 20,
+            chunk_bytes: 512 << 10,
+            read_bytes: 128 << 10,
+            max_record_bytes: MAX_RECORD_BYTES,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Tiny buffers and chunks, so that records cross every boundary: for
+    /// tests.
+    pub fn tiny(threads: usize) -> Self {
+        Self {
+            threads,
+            window_bytes: 64,
+            chunk_bytes: 7,
+            read_bytes: 3,
+            max_record_bytes: MAX_RECORD_BYTES,
+        }
+    }
+}
+
+/// A dialect the reader cannot honour. The task checks of tsload-model
+/// explain these with codes; this is the reader's own guard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DialectError {
+    /// The separator equals the quote character.
+    #[error("the column separator and the quote character are both `{}`", char::from(*.0))]
+    SeparatorIsQuote(u8),
+    /// A separator, quote or escape character that is a line break or NUL.
+    #[error("the {what} cannot be a line break or NUL")]
+    Reserved {
+        /// `column separator`, `quote character` or `escape character`.
+        what: &'static str,
+    },
+}
+
+/// Why reading stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The underlying reader failed.
+    #[error("cannot read the input: {0}")]
+    Io(#[from] io::Error),
+    /// [`CsvReader::header`] was called after records were read.
+    #[error("`header()` must be called before any record is read")]
+    HeaderNotFirst,
+    /// The worker threads could not be started.
+    #[error("cannot start the CSV worker threads: {0}")]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Consumes the records of one chunk, on a worker thread.
+///
+/// A sink must be pure per-chunk state: the parallel driver parses chunks
+/// speculatively and drops the sink of a chunk that started at a wrong
+/// boundary, re-parsing that chunk with a fresh sink. Record positions are
+/// **chunk-relative** (see [`ChunkDone::base`] and [`Position::rebase`]).
+pub trait ChunkSink: Send {
+    /// What the chunk produces (counters, diagnostics, batches).
+    type Output: Send;
+    /// One record, in input order.
+    fn record(&mut self, record: &Record<'_>);
+    /// The chunk is complete.
+    fn finish(self) -> Self::Output;
+}
+
+/// A finished chunk, delivered in input order by [`CsvReader::run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkDone<T> {
+    /// What the chunk's sink produced.
+    pub output: T,
+    /// Absolute position of the chunk's start: rebase the records'
+    /// positions with [`Position::rebase`]`(base)`.
+    pub base: Position,
+    /// Counters (chunk-relative).
+    pub stats: ChunkStats,
+}
+
+impl<T> ChunkDone<T> {
+    /// Absolute 1-based line of the chunk's first blank line, if any.
+    pub fn first_blank_line(&self) -> Option<u64> {
+        self.stats.first_blank_line.map(|l| self.base.line + l)
+    }
+}
+
+/// Totals of everything read so far (header included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Bytes consumed.
+    pub bytes: u64,
+    /// Records read, the header included.
+    pub records: u64,
+    /// Blank lines skipped ([`rules::BLANK_LINES`]).
+    pub blank_lines: u64,
+    /// Absolute 1-based line of the first blank line.
+    pub first_blank_line: Option<u64>,
+    /// Chunks whose speculative start was wrong and that were re-parsed
+    /// (a performance counter; results are unaffected).
+    pub reparsed_chunks: u64,
+}
+
+fn note_blank(stats: &mut ReadStats, line: u64, count: u64) {
+    if count > 0 {
+        stats.blank_lines += count;
+        stats.first_blank_line.get_or_insert(line);
+    }
+}
+
+/// A record skipped because it is longer than the limit.
+#[derive(Default)]
+struct Oversize {
+    preview: Vec<u8>,
+    issues: Vec<Issue>,
+    raw_len: u32,
+}
+
+/// The CSV reader. See the crate documentation for the semantics.
+///
+/// ```
+/// use tsload_csv::{CsvReader, HeaderOutcome, ReadOptions};
+/// use tsload_model::effective::CsvDialect;
+///
+/// let data = "time,host,cpu\n1,a,0.5\n2,\"b,c\",0.7\n";
+/// let mut rdr = CsvReader::new(data.as_bytes(), &CsvDialect::default(), ReadOptions::default())?;
+/// let HeaderOutcome::Header(h) = rdr.header()? else { panic!() };
+/// let host = h.index_of("host").unwrap();
+/// let mut hosts = Vec::new();
+/// while let Some(r) = rdr.read_record()? {
+///     assert!(r.issues().is_empty());
+///     hosts.push(r.field_str(host).unwrap().to_owned());
+/// }
+/// assert_eq!(hosts, ["a", "b,c"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct CsvReader<R> {
+    src: R,
+    opts: ReadOptions,
+    parser: Parser,
+    /// Zero-initialised once; `filled` bytes are valid.
+    buf: Vec<u8>,
+    filled: usize,
+    /// The next record boundary in `buf`.
+    pos: usize,
+    eof: bool,
+    /// Absolute position of `buf[pos]`.
+    base: Position,
+    validity: Validity,
+    started: bool,
+    stats: ReadStats,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    oversize: Oversize,
+}
+
+impl<R: Read + Send> CsvReader<R> {
+    /// A reader of `src` in `dialect`. Nothing is read yet.
+    pub fn new(src: R, dialect: &CsvDialect, opts: ReadOptions) -> Result<Self, DialectError> {
+        for (what, b) in [
+            ("column separator", Some(dialect.separator)),
+            ("quote character", Some(dialect.quote)),
+            ("escape character", dialect.escape),
+        ] {
+            if matches!(b, Some(b'\n' | b'\r' | 0)) {
+                return Err(DialectError::Reserved { what });
+            }
+        }
+        if dialect.separator == dialect.quote {
+            return Err(DialectError::SeparatorIsQuote(dialect.separator));
+        }
+        let escape = dialect.escape.filter(|&e| e != dialect.quote);
+        let cfg = Config {
+            sep: dialect.separator,
+            quote: dialect.quote,
+            escape,
+            trim: dialect.trim,
+            warn_doubled: dialect.escape != Some(dialect.quote),
+            max_record: opts.max_record_bytes,
+            expected_fields: None,
+        };
+        Ok(Self {
+            src,
+            parser: Parser::new(cfg),
+            buf: Vec::new(),
+            filled: 0,
+            pos: 0,
+            eof: false,
+            base: Position {
+                byte: 0,
+                line: 1,
+                record: 0,
+            },
+            validity: Validity::new(0),
+            started: false,
+            stats: ReadStats::default(),
+            pool: None,
+            oversize: Oversize::default(),
+            opts: ReadOptions {
+                window_bytes: opts.window_bytes.max(1),
+                chunk_bytes: opts.chunk_bytes.max(1),
+                read_bytes: opts.read_bytes.max(1),
+                threads: opts.threads.max(1),
+                ..opts
+            },
+        })
+    }
+
+    /// Runs [`CsvReader::run`]'s workers on `pool` instead of a pool of
+    /// [`ReadOptions::threads`] threads built on first use.
+    pub fn with_thread_pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
+        self.opts.threads = pool.current_num_threads().max(1);
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Totals so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+
+    /// Where the next record starts (absolute).
+    pub fn position(&self) -> Position {
+        self.base
+    }
+
+    /// Reads the first record as the header, after checking for a byte
+    /// order mark. Must come first; later records are then checked against
+    /// its field count ([`rules::FIELD_COUNT_MISMATCH`]). Without a
+    /// call to `header`, every record is data and field counts are not
+    /// checked.
+    pub fn header(&mut self) -> Result<HeaderOutcome, ReadError> {
+        if self.started {
+            return Err(ReadError::HeaderNotFirst);
+        }
+        self.started = true;
+        self.refill()?;
+        let bom = Bom::detect(&self.buf[..self.filled.min(4)]);
+        match bom {
+            Some(Bom::Utf8) => {
+                self.pos = 3;
+                self.base.byte = 3;
+                self.validity.reset(3);
+            }
+            Some(other) => return Ok(HeaderOutcome::NotUtf8(other)),
+            None => {}
+        }
+        let trim = self.parser.cfg.trim;
+        self.parser.cfg.trim = false;
+        let header = self
+            .next_record()?
+            .map(|r| Header::from_record(&r, trim, bom));
+        self.parser.cfg.trim = trim;
+        Ok(match header {
+            None => HeaderOutcome::Empty,
+            Some(h) => {
+                self.parser.cfg.expected_fields = Some(h.len());
+                HeaderOutcome::Header(h)
+            }
+        })
+    }
+
+    /// The next record, with absolute positions; `None` at the end of the
+    /// input. Same parser as [`CsvReader::run`], one record at a time.
+    pub fn read_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        self.started = true;
+        self.next_record()
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        let parsed = loop {
+            let buf = &self.buf[..self.filled];
+            let Some(blank) = Parser::skip_blank(buf, self.pos, self.eof) else {
+                self.refill()?;
+                continue;
+            };
+            if blank.count > 0 {
+                note_blank(&mut self.stats, self.base.line, blank.count);
+                self.base.line += blank.count;
+                self.base.byte += (blank.pos - self.pos) as u64;
+                self.stats.bytes += (blank.pos - self.pos) as u64;
+                self.pos = blank.pos;
+            }
+            if self.pos >= self.filled {
+                if self.eof {
+                    return Ok(None);
+                }
+                self.refill()?;
+                continue;
+            }
+            match self.parser.parse_record(buf, self.pos, self.eof) {
+                Some(p) => break p,
+                None if self.filled - self.pos > self.opts.max_record_bytes => {
+                    let position = self.skip_oversized()?;
+                    return Ok(Some(self.oversize_record(position)));
+                }
+                None => self.refill()?,
+            }
+        };
+        let position = self.base;
+        self.advance(&parsed);
+        let buf = &self.buf[..self.filled];
+        self.validity
+            .attach(buf, self.eof, &mut self.parser, &parsed);
+        Ok(Some(self.parser.record(buf, &parsed, position)))
+    }
+
+    fn advance(&mut self, parsed: &Parsed) {
+        let bytes = (parsed.end - parsed.start) as u64;
+        self.base.byte += bytes;
+        self.base.line += parsed.lines;
+        self.base.record += 1;
+        self.stats.bytes += bytes;
+        self.stats.records += 1;
+        self.pos = parsed.end;
+    }
+
+    /// Moves the unconsumed bytes to the front and reads until the window
+    /// is full (growing it for a long pending record) or the input ends.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.filled, 0);
+            self.filled -= self.pos;
+            self.pos = 0;
+        }
+        self.validity.reset(0);
+        self.parser.reset_scanner();
+        let window = self.opts.window_bytes;
+        let target = window.max(self.filled + window / 2 + 1);
+        if self.buf.len() < target {
+            self.buf.resize(target, 0);
+        }
+        while self.filled < target && !self.eof {
+            let to = (self.filled + self.opts.read_bytes).min(self.buf.len());
+            match self.src.read(&mut self.buf[self.filled..to]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Skips the record at `pos`, longer than the limit and unterminated in
+    /// the buffer, reading on with a bounded buffer until it ends. Returns
+    /// its absolute position; [`Self::oversize`] describes it.
+    #[cold]
+    fn skip_oversized(&mut self) -> Result<Position, ReadError> {
+        let position = self.base;
+        let cfg = self.parser.cfg.clone();
+        let o = &mut self.oversize;
+        o.preview.clear();
+        o.issues.clear();
+        let first = &self.buf[self.pos..self.filled];
+        o.preview
+            .extend_from_slice(&first[..first.len().min(OVERSIZE_PREVIEW)]);
+        o.issues.push(Issue {
+            rule: &rules::RECORD_TOO_LARGE,
+            field: None,
+            offset: 0,
+        });
+        let mut st = Dfa::StartField;
+        let (mut raw_len, mut consumed, mut lines) = (0u64, 0u64, 0u64);
+        let (mut done, mut lone_cr) = (false, false);
+        loop {
+            let mut i = self.pos;
+            while i < self.filled {
+                let b = self.buf[i];
+                let before = st;
+                match st.step(&cfg, b) {
+                    DfaStep::Byte | DfaStep::FieldEnd => {
+                        raw_len += 1;
+                        lines += u64::from(b == b'\n');
+                    }
+                    DfaStep::Terminator => {
+                        if before != Dfa::Cr {
+                            lines += 1;
+                        }
+                    }
+                    DfaStep::NotMine => {
+                        lone_cr = true;
+                        done = true;
+                        break;
+                    }
+                }
+                i += 1;
+                if st == Dfa::Done {
+                    done = true;
+                    break;
+                }
+            }
+            consumed += (i - self.pos) as u64;
+            self.pos = i;
+            if done || self.eof {
+                break;
+            }
+            self.refill()?;
+        }
+        let end_offset = raw_len.min(u64::from(u32::MAX)) as u32;
+        let o = &mut self.oversize;
+        if lone_cr || st == Dfa::Cr {
+            o.issues.push(Issue {
+                rule: &rules::LONE_CR,
+                field: None,
+                offset: end_offset,
+            });
+        }
+        if matches!(st, Dfa::InQuoted | Dfa::Escaped) {
+            o.issues.push(Issue {
+                rule: &rules::UNTERMINATED_QUOTE,
+                field: None,
+                offset: 0,
+            });
+        }
+        o.raw_len = end_offset;
+        self.base.byte += consumed;
+        self.base.line += lines;
+        self.base.record += 1;
+        self.stats.bytes += consumed;
+        self.stats.records += 1;
+        Ok(position)
+    }
+
+    fn oversize_record(&self, position: Position) -> Record<'_> {
+        let o = &self.oversize;
+        Record::from_parts(&o.preview, &[], &[], &o.issues, position, o.raw_len)
+    }
+
+    fn pool(&mut self) -> Result<Option<Arc<rayon::ThreadPool>>, ReadError> {
+        if self.opts.threads <= 1 {
+            return Ok(None);
+        }
+        if self.pool.is_none() {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(self.opts.threads)
+                .thread_name(|i| format!("tsload-csv-{i}"))
+                .build()?;
+            self.pool = Some(Arc::new(pool));
+        }
+        Ok(self.pool.clone())
+    }
+
+    /// Reads the rest of the input in chunks, in parallel, feeding each
+    /// chunk's records to a fresh sink from `make_sink` and handing the
+    /// chunks' outputs to `on_chunk` **in input order**, on the calling
+    /// thread. `on_chunk` may stop the run with [`ControlFlow::Break`]; the
+    /// reader then stays after the last delivered chunk.
+    ///
+    /// Call [`CsvReader::header`] first to check field counts.
+    pub fn run<S, M, F>(&mut self, make_sink: M, mut on_chunk: F) -> Result<ReadStats, ReadError>
+    where
+        S: ChunkSink,
+        M: Fn() -> S + Sync,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+    {
+        self.started = true;
+        let pool = self.pool()?;
+        loop {
+            if !self.eof {
+                self.refill()?;
+            }
+            let chunk = self.opts.chunk_bytes;
+            let stop = match &pool {
+                Some(pool) if self.filled - self.pos > chunk => {
+                    self.parallel_window(pool, &make_sink, &mut on_chunk)
+                }
+                _ => {
+                    let mut sink = make_sink();
+                    let buf = &self.buf[..self.filled];
+                    let run = run_chunk(
+                        &mut self.parser,
+                        buf,
+                        self.pos,
+                        usize::MAX,
+                        self.eof,
+                        &mut sink,
+                    );
+                    self.deliver(run.end, run.stats, sink.finish(), &mut on_chunk)
+                        .map_or(None, |()| Some(run.stop))
+                }
+            };
+            match stop {
+                None | Some(Stop::Eof) => return Ok(self.stats),
+                Some(Stop::Limit) => {}
+                Some(Stop::Incomplete) => {
+                    if self.filled - self.pos > self.opts.max_record_bytes {
+                        let position = self.skip_oversized()?;
+                        let mut sink = make_sink();
+                        let rel = Position {
+                            byte: 0,
+                            line: 0,
+                            record: 0,
+                        };
+                        sink.record(&self.oversize_record(rel));
+                        let stats = ChunkStats {
+                            bytes: self.base.byte - position.byte,
+                            records: 1,
+                            lines: self.base.line - position.line,
+                            ..ChunkStats::default()
+                        };
+                        let done = ChunkDone {
+                            output: sink.finish(),
+                            base: position,
+                            stats,
+                        };
+                        if on_chunk(done).is_break() {
+                            return Ok(self.stats);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands a chunk that ended at buffer offset `end` to `on_chunk` and
+    /// moves the reader after it. `None` when `on_chunk` stopped the run.
+    fn deliver<T, F>(
+        &mut self,
+        end: usize,
+        stats: ChunkStats,
+        output: T,
+        on_chunk: &mut F,
+    ) -> Option<()>
+    where
+        F: FnMut(ChunkDone<T>) -> ControlFlow<()>,
+    {
+        let base = self.base;
+        self.pos = end;
+        self.base.byte += stats.bytes;
+        self.base.line += stats.lines;
+        self.base.record += stats.records;
+        self.stats.bytes += stats.bytes;
+        self.stats.records += stats.records;
+        if let Some(l) = stats.first_blank_line {
+            note_blank(&mut self.stats, base.line + l, stats.blank_lines);
+        }
+        if stats.bytes == 0 && stats.records == 0 {
+            return Some(());
+        }
+        match on_chunk(ChunkDone {
+            output,
+            base,
+            stats,
+        }) {
+            ControlFlow::Continue(()) => Some(()),
+            ControlFlow::Break(()) => None,
+        }
+    }
+
+    /// Speculative parallel parse of the buffered window; see the crate
+    /// docs. Returns how the last accepted chunk stopped (`None`: stopped
+    /// by `on_chunk`).
+    fn parallel_window<S, M, F>(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        make_sink: &M,
+        on_chunk: &mut F,
+    ) -> Option<Stop>
+    where
+        S: ChunkSink,
+        M: Fn() -> S + Sync,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+    {
+        let buf = &self.buf[..self.filled];
+        let (from, eof, chunk) = (self.pos, self.eof, self.opts.chunk_bytes);
+        let n = (buf.len() - from).div_ceil(chunk);
+        let nominal = |k: usize| from + k * chunk;
+        let limit = |k: usize| {
+            if k + 1 == n {
+                usize::MAX
+            } else {
+                nominal(k + 1)
+            }
+        };
+        let cfg = self.parser.cfg.clone();
+        let results: Vec<Option<(usize, crate::chunk::ChunkRun, S::Output)>> = pool.install(|| {
+            (0..n)
+                .into_par_iter()
+                .map_init(
+                    || Parser::new(cfg.clone()),
+                    |parser, k| {
+                        let start = if k == 0 {
+                            from
+                        } else {
+                            // Speculate: a record starts after the first line feed.
+                            let s = nominal(k) - 1;
+                            let nl = s + memchr(b'\n', &buf[s..])?;
+                            Parser::skip_blank(buf, nl + 1, eof)?.pos
+                        };
+                        let mut sink = make_sink();
+                        let run = run_chunk(parser, buf, start, limit(k), eof, &mut sink);
+                        Some((start, run, sink.finish()))
+                    },
+                )
+                .collect()
+        });
+        let mut at = from;
+        for (k, spec) in results.into_iter().enumerate() {
+            let (run, output) = match spec {
+                Some((start, run, output)) if start == at => (run, output),
+                _ => {
+                    // Wrong guess: parse from the true boundary.
+                    self.stats.reparsed_chunks += 1;
+                    let mut sink = make_sink();
+                    let buf = &self.buf[..self.filled];
+                    let run = run_chunk(&mut self.parser, buf, at, limit(k), eof, &mut sink);
+                    (run, sink.finish())
+                }
+            };
+            self.deliver(run.end, run.stats, output, on_chunk)?;
+            at = run.end;
+            if run.stop != Stop::Limit {
+                return Some(run.stop);
+            }
+        }
+        Some(Stop::Limit)
+    }
+}

@@ -1,0 +1,192 @@
+//! Helpers shared by the reader tests: owned snapshots of what the reader
+//! produced, through the sequential API and through `run`.
+
+use std::ops::ControlFlow;
+
+use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, Position, ReadOptions, Record};
+use tsload_model::effective::CsvDialect;
+
+/// One record, owned, with its issues as `(code, field, offset)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rec {
+    pub(crate) fields: Vec<Vec<u8>>,
+    pub(crate) quoted: Vec<bool>,
+    pub(crate) issues: Vec<(&'static str, Option<u32>, u32)>,
+    pub(crate) pos: Position,
+    pub(crate) raw: Vec<u8>,
+}
+
+impl Rec {
+    pub(crate) fn of(r: &Record<'_>, base: Option<Position>) -> Self {
+        Self {
+            fields: (0..r.len()).map(|i| r.field(i).to_vec()).collect(),
+            quoted: (0..r.len()).map(|i| r.is_quoted(i)).collect(),
+            issues: r
+                .issues()
+                .iter()
+                .map(|i| (i.rule.code, i.field, i.offset))
+                .collect(),
+            pos: base.map_or(r.position(), |b| r.position().rebase(b)),
+            raw: r.raw().to_vec(),
+        }
+    }
+
+    pub(crate) fn codes(&self) -> Vec<&'static str> {
+        self.issues.iter().map(|i| i.0).collect()
+    }
+
+    pub(crate) fn strs(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+}
+
+/// Everything a read produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Out {
+    pub(crate) header: Option<Rec>,
+    pub(crate) records: Vec<Rec>,
+    pub(crate) blank_lines: u64,
+    pub(crate) first_blank_line: Option<u64>,
+    pub(crate) bytes: u64,
+}
+
+fn header_rec(outcome: HeaderOutcome) -> Option<Rec> {
+    match outcome {
+        HeaderOutcome::Header(h) => Some(Rec {
+            fields: h.names.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            quoted: h.quoted.clone(),
+            issues: h
+                .issues
+                .iter()
+                .map(|i| (i.rule.code, i.field, i.offset))
+                .collect(),
+            pos: h.position,
+            raw: h.raw.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Reads `input` record by record.
+pub(crate) fn read_seq(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool) -> Out {
+    let mut rdr = CsvReader::new(input, d, opts).unwrap();
+    let header = if header {
+        header_rec(rdr.header().unwrap())
+    } else {
+        None
+    };
+    let mut records = Vec::new();
+    while let Some(r) = rdr.read_record().unwrap() {
+        records.push(Rec::of(&r, None));
+    }
+    let s = rdr.stats();
+    Out {
+        header,
+        records,
+        blank_lines: s.blank_lines,
+        first_blank_line: s.first_blank_line,
+        bytes: s.bytes,
+    }
+}
+
+struct Collect(Vec<Rec>);
+
+impl ChunkSink for Collect {
+    type Output = Vec<Rec>;
+    fn record(&mut self, r: &Record<'_>) {
+        self.0.push(Rec::of(r, None));
+    }
+    fn finish(self) -> Vec<Rec> {
+        self.0
+    }
+}
+
+/// Reads `input` with the chunk driver (`threads` workers).
+pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool) -> Out {
+    let mut rdr = CsvReader::new(input, d, opts).unwrap();
+    let header = if header {
+        header_rec(rdr.header().unwrap())
+    } else {
+        None
+    };
+    let mut records = Vec::new();
+    let mut next_record = rdr.position().record;
+    rdr.run(
+        || Collect(Vec::new()),
+        |done| {
+            assert_eq!(done.base.record, next_record, "chunks in order");
+            next_record += done.stats.records;
+            assert_eq!(done.output.len() as u64, done.stats.records);
+            for mut r in done.output {
+                r.pos = r.pos.rebase(done.base);
+                records.push(r);
+            }
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    let s = rdr.stats();
+    Out {
+        header,
+        records,
+        blank_lines: s.blank_lines,
+        first_blank_line: s.first_blank_line,
+        bytes: s.bytes,
+    }
+}
+
+/// The option sets every reader test runs under: defaults, tiny reads and
+/// windows, and the chunk driver with one and several threads and tiny
+/// chunks.
+pub(crate) fn option_sets() -> Vec<(&'static str, ReadOptions, bool)> {
+    vec![
+        (
+            "seq-default",
+            ReadOptions {
+                threads: 1,
+                ..ReadOptions::default()
+            },
+            false,
+        ),
+        ("seq-tiny", ReadOptions::tiny(1), false),
+        ("run-1-tiny", ReadOptions::tiny(1), true),
+        ("run-3-tiny", ReadOptions::tiny(3), true),
+        (
+            "run-2-small",
+            ReadOptions {
+                threads: 2,
+                window_bytes: 256,
+                chunk_bytes: 16,
+                read_bytes: 5,
+                ..ReadOptions::default()
+            },
+            true,
+        ),
+    ]
+}
+
+/// Reads `input` under every option set and checks they all agree; returns
+/// the result.
+pub(crate) fn read_all_ways(input: &[u8], d: &CsvDialect, header: bool) -> Out {
+    let mut first: Option<(&str, Out)> = None;
+    for (label, opts, run) in option_sets() {
+        let out = if run {
+            read_run(input, d, opts, header)
+        } else {
+            read_seq(input, d, opts, header)
+        };
+        match &first {
+            None => first = Some((label, out)),
+            Some((l0, o0)) => assert_eq!(
+                o0,
+                &out,
+                "{label} disagrees with {l0} on {:?}",
+                String::from_utf8_lossy(input)
+            ),
+        }
+    }
+    first.unwrap().1
+}

@@ -1,0 +1,6 @@
+//! Tests of the CSV reader (one test binary, modules by theme).
+
+/// A first look at each feature.
+mod basics;
+/// Owned snapshots and the option sets every test runs under.
+mod common;
