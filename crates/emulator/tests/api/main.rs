@@ -1,0 +1,4 @@
+//! The emulator's endpoints driven through the AWS SDK for Rust, as users
+//! drive them (one test binary; modules by endpoint).
+
+mod s3;
