@@ -371,11 +371,14 @@ impl<R: Read + Send> CsvReader<R> {
         self.parser.reset_scanner();
         let window = self.opts.window_bytes;
         let target = window.max(self.filled + window / 2 + 1);
-        if self.buf.len() < target {
-            self.buf.resize(target, 0);
-        }
         while self.filled < target && !self.eof {
-            let to = (self.filled + self.opts.read_bytes).min(self.buf.len());
+            let want = (self.filled + self.opts.read_bytes).min(target);
+            if self.buf.len() < want {
+                // Grow geometrically, so that small inputs stay small.
+                let len = want.max(self.buf.len() * 2).max(8 << 10).min(target);
+                self.buf.resize(len, 0);
+            }
+            let to = want;
             match self.src.read(&mut self.buf[self.filled..to]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.filled += n,

@@ -1,7 +1,9 @@
 //! Helpers shared by the reader tests: owned snapshots of what the reader
 //! produced, through the sequential API and through `run`.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, Position, ReadOptions, Record};
 use tsload_model::effective::CsvDialect;
@@ -104,9 +106,32 @@ impl ChunkSink for Collect {
     }
 }
 
+/// One pool per thread count, shared by all tests (building a pool per
+/// read would dominate the run time).
+fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    if threads <= 1 {
+        return None;
+    }
+    let mut pools = POOLS.get_or_init(Mutex::default).lock().unwrap();
+    let pool = pools.entry(threads).or_insert_with(|| {
+        Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap(),
+        )
+    });
+    Some(pool.clone())
+}
+
 /// Reads `input` with the chunk driver (`threads` workers).
 pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool) -> Out {
+    let threads = opts.threads;
     let mut rdr = CsvReader::new(input, d, opts).unwrap();
+    if let Some(pool) = pool(threads) {
+        rdr = rdr.with_thread_pool(pool);
+    }
     let header = if header {
         header_rec(rdr.header().unwrap())
     } else {

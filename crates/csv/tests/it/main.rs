@@ -4,3 +4,5 @@
 mod basics;
 /// Owned snapshots and the option sets every test runs under.
 mod common;
+/// Differential proptest against the `csv` crate.
+mod differential;
