@@ -1,0 +1,211 @@
+//! Owned records in the shape of a WriteRecords `Record`, for `--emit` and
+//! the emulator. Built only on request: the validation path never builds
+//! them.
+
+use serde::{Deserialize, Serialize};
+use tsload_csv::record::Record;
+use tsload_model::effective::{ScalarType, TimeUnit};
+
+use crate::plan::Plan;
+use crate::value;
+
+/// A `MeasureValueType` of a record, `MULTI` included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MeasureValueType {
+    /// Finite binary64.
+    Double,
+    /// i64.
+    Bigint,
+    /// UTF-8 string.
+    Varchar,
+    /// `true` / `false`.
+    Boolean,
+    /// Epoch integer in the record's `TimeUnit` (multi-measure only).
+    Timestamp,
+    /// A multi-measure record.
+    Multi,
+}
+
+impl From<ScalarType> for MeasureValueType {
+    fn from(t: ScalarType) -> Self {
+        match t {
+            ScalarType::Double => Self::Double,
+            ScalarType::Bigint => Self::Bigint,
+            ScalarType::Varchar => Self::Varchar,
+            ScalarType::Boolean => Self::Boolean,
+            ScalarType::Timestamp => Self::Timestamp,
+        }
+    }
+}
+
+/// The `TimeUnit` of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordTimeUnit {
+    /// 1 s.
+    Seconds,
+    /// 1 ms.
+    Milliseconds,
+    /// 1 µs.
+    Microseconds,
+    /// 1 ns.
+    Nanoseconds,
+}
+
+impl From<TimeUnit> for RecordTimeUnit {
+    fn from(t: TimeUnit) -> Self {
+        match t {
+            TimeUnit::Seconds => Self::Seconds,
+            TimeUnit::Milliseconds => Self::Milliseconds,
+            TimeUnit::Microseconds => Self::Microseconds,
+            TimeUnit::Nanoseconds => Self::Nanoseconds,
+        }
+    }
+}
+
+/// The only dimension value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum DimensionValueType {
+    /// `VARCHAR`.
+    #[default]
+    #[serde(rename = "VARCHAR")]
+    Varchar,
+}
+
+/// A WriteRecords `Dimension`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WriteDimension {
+    /// Dimension name.
+    pub name: String,
+    /// Dimension value.
+    pub value: String,
+    /// Always `VARCHAR`.
+    pub dimension_value_type: DimensionValueType,
+}
+
+/// A WriteRecords `MeasureValue` (one attribute of a multi-measure record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WriteMeasureValue {
+    /// Attribute name.
+    pub name: String,
+    /// The value as text.
+    pub value: String,
+    /// Its type (never `MULTI`).
+    #[serde(rename = "Type")]
+    pub value_type: MeasureValueType,
+}
+
+/// A WriteRecords `Record`, serialised as the API's JSON (PascalCase).
+///
+/// Values are the CSV text, except where the text has several spellings of
+/// one value: `Time`, BIGINT and TIMESTAMP are written as canonical
+/// integers (no sign, no leading zeros), BOOLEAN as `true`/`false`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WriteRecord {
+    /// Dimensions present in the row, in data-model order.
+    pub dimensions: Vec<WriteDimension>,
+    /// The measure name (the multi-measure name for `MULTI`).
+    pub measure_name: String,
+    /// The value of a single-measure record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_value: Option<String>,
+    /// The values of a multi-measure record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_values: Option<Vec<WriteMeasureValue>>,
+    /// The scalar type, or `MULTI`.
+    pub measure_value_type: MeasureValueType,
+    /// Time as an epoch integer in `TimeUnit`.
+    pub time: String,
+    /// Unit of `Time` and of TIMESTAMP values.
+    pub time_unit: RecordTimeUnit,
+    /// The task's `RecordVersion`.
+    pub version: i64,
+}
+
+/// The text a value is written as (the row was checked: it parses).
+fn value_text(ty: ScalarType, b: &[u8], unit: TimeUnit) -> String {
+    match ty {
+        ScalarType::Bigint => value::parse_bigint(b).map_or_else(|_| lossy(b), |v| v.to_string()),
+        ScalarType::Boolean => match value::parse_boolean(b) {
+            Ok((v, _)) => v.to_string(),
+            Err(_) => lossy(b),
+        },
+        ScalarType::Timestamp => value::parse_epoch(b, unit.nanos())
+            .map_or_else(|_| lossy(b), |(ns, _)| (ns / unit.nanos()).to_string()),
+        ScalarType::Double | ScalarType::Varchar => lossy(b),
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Builds record `spec` of a row that passed the checks.
+pub(crate) fn build(
+    plan: &Plan,
+    rec: &Record<'_>,
+    spec: u32,
+    time_ns: i64,
+    name: &[u8],
+) -> WriteRecord {
+    let spec = &plan.specs[spec as usize];
+    let dimensions = plan
+        .dims
+        .iter()
+        .filter_map(|d| {
+            let v = rec.field(d.field as usize);
+            (!plan.is_null(v)).then(|| WriteDimension {
+                name: d.name.clone(),
+                value: lossy(v),
+                dimension_value_type: DimensionValueType::Varchar,
+            })
+        })
+        .collect();
+    let measure_name = spec.measure_name.clone().unwrap_or_else(|| lossy(name));
+    let mut values = Vec::new();
+    for si in spec.slots.clone() {
+        let slot = &plan.slots[si as usize];
+        let b = rec.field(slot.field as usize);
+        if plan.is_null(b) {
+            continue;
+        }
+        values.push(WriteMeasureValue {
+            name: slot.name.clone(),
+            value: value_text(slot.ty, b, plan.time_unit),
+            value_type: slot.ty.into(),
+        });
+    }
+    let (measure_value, measure_values, measure_value_type) = if spec.multi {
+        (None, Some(values), MeasureValueType::Multi)
+    } else {
+        let v = values
+            .pop()
+            .expect("a scalar record is built only with its value");
+        (Some(v.value), None, v.value_type)
+    };
+    WriteRecord {
+        dimensions,
+        measure_name,
+        measure_value,
+        measure_values,
+        measure_value_type,
+        time: (time_ns / plan.time_unit.nanos()).to_string(),
+        time_unit: plan.time_unit.into(),
+        version: plan.record_version,
+    }
+}
+
+impl Plan {
+    /// Checks one row and appends the records it would write to `out`;
+    /// returns what became of the row. A convenience for callers that build
+    /// records row by row without keeping counters; it allocates a scratch
+    /// checker per call, so loops should use
+    /// [`crate::ChunkChecker::check_and_build`].
+    pub fn build_records(&self, rec: &Record<'_>, out: &mut Vec<WriteRecord>) -> crate::RowOutcome {
+        crate::ChunkChecker::new(self).check_and_build(rec, out)
+    }
+}

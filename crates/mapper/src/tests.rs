@@ -1,0 +1,1016 @@
+//! Row-level tests: one or more per rule, the three mapping shapes, merging.
+#![allow(clippy::many_single_char_names)]
+
+use tsload_csv::record::{Issue, OwnedRecord, Position};
+use tsload_model::diag::{Diagnostic, Evidence, Location, Rule, Severity};
+use tsload_model::effective::{CsvDialect, DataModel};
+use tsload_model::wire;
+
+use crate::rules as r;
+use crate::*;
+
+/// 2023-11-14T22:13:20Z.
+pub(crate) const REF_NS: i64 = 1_700_000_000_000_000_000;
+/// A good time in ms, one minute before the reference.
+pub(crate) const T: &str = "1699999940000";
+
+pub(crate) fn model(json: &str) -> DataModel {
+    let w: wire::DataModel = serde_json::from_str(json).unwrap();
+    DataModel::from_wire(&w).unwrap()
+}
+
+pub(crate) fn ctx() -> CheckContext {
+    CheckContext {
+        reference_time_ns: REF_NS,
+        ..CheckContext::default()
+    }
+}
+
+pub(crate) const MULTI: &str = r#"{"TimeColumn":"time","DimensionMappings":[{"SourceColumn":"host"},{"SourceColumn":"az"}],
+  "MultiMeasureMappings":{"TargetMultiMeasureName":"metrics","MultiMeasureAttributeMappings":[
+    {"SourceColumn":"cpu","MeasureValueType":"DOUBLE"},
+    {"SourceColumn":"req","MeasureValueType":"BIGINT"},
+    {"SourceColumn":"ok","MeasureValueType":"BOOLEAN"},
+    {"SourceColumn":"status","MeasureValueType":"VARCHAR"},
+    {"SourceColumn":"seen","MeasureValueType":"TIMESTAMP"}]}}"#;
+pub(crate) const MULTI_HEADER: &[&str] =
+    &["time", "host", "az", "cpu", "req", "ok", "status", "seen"];
+
+/// Fixture D of the spec, plus a BIGINT scalar.
+pub(crate) const MIXED_BY_NAME: &str = r#"{"TimeColumn":"time","DimensionMappings":[{"SourceColumn":"host"}],
+  "MeasureNameColumn":"measure_name",
+  "MixedMeasureMappings":[
+    {"MeasureName":"cpu","SourceColumn":"value","MeasureValueType":"DOUBLE"},
+    {"MeasureName":"count","SourceColumn":"n","MeasureValueType":"BIGINT"},
+    {"MeasureName":"metrics","MeasureValueType":"MULTI","TargetMeasureName":"metrics",
+     "MultiMeasureAttributeMappings":[{"SourceColumn":"value","TargetMultiMeasureAttributeName":"v","MeasureValueType":"DOUBLE"},
+                                      {"SourceColumn":"ts2","MeasureValueType":"TIMESTAMP"}]}]}"#;
+pub(crate) const MIXED_HEADER: &[&str] = &["time", "host", "measure_name", "value", "n", "ts2"];
+
+pub(crate) const MIXED_ALL: &str = r#"{"TimeColumn":"time","DimensionMappings":[{"SourceColumn":"host"}],
+  "MixedMeasureMappings":[
+    {"SourceColumn":"cpu","MeasureValueType":"DOUBLE"},
+    {"SourceColumn":"mem","TargetMeasureName":"memory","MeasureValueType":"DOUBLE"},
+    {"MeasureValueType":"MULTI","TargetMeasureName":"net",
+     "MultiMeasureAttributeMappings":[{"SourceColumn":"rx","MeasureValueType":"BIGINT"},{"SourceColumn":"tx","MeasureValueType":"BIGINT"}]}]}"#;
+pub(crate) const MIXED_ALL_HEADER: &[&str] = &["time", "host", "cpu", "mem", "rx", "tx"];
+
+pub(crate) struct H {
+    pub(crate) plan: Plan,
+}
+
+pub(crate) fn rows(fields: &[&[&str]]) -> Vec<OwnedRecord> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut r = OwnedRecord::from_fields(f);
+            r.position = Position {
+                byte: 100 * i as u64,
+                line: 2 + i as u64,
+                record: 1 + i as u64,
+            };
+            r
+        })
+        .collect()
+}
+
+impl H {
+    pub(crate) fn new(json: &str, header: &[&str]) -> Self {
+        Self::with(json, header, &ctx(), &CsvDialect::default())
+    }
+
+    pub(crate) fn with(json: &str, header: &[&str], ctx: &CheckContext, d: &CsvDialect) -> Self {
+        Self {
+            plan: Plan::compile(&model(json), d, header, ctx).unwrap(),
+        }
+    }
+
+    /// Checks rows as one chunk and merges them.
+    pub(crate) fn run(&self, fields: &[&[&str]]) -> FileResult {
+        self.run_records(&rows(fields))
+    }
+
+    pub(crate) fn run_records(&self, recs: &[OwnedRecord]) -> FileResult {
+        let mut c = ChunkChecker::new(&self.plan);
+        for r in recs {
+            c.check_row(&r.as_record());
+        }
+        // Rows of these tests share keys on purpose; duplicates have their
+        // own tests.
+        let mut dups = Duplicates::new(0);
+        let mut m = FileMerger::new(&self.plan, "data.csv", &mut dups);
+        m.push(c.finish(), Position::default());
+        m.finish(1000)
+    }
+
+    pub(crate) fn build(&self, fields: &[&[&str]]) -> Vec<WriteRecord> {
+        let mut out = Vec::new();
+        let mut c = ChunkChecker::new(&self.plan);
+        for r in rows(fields) {
+            c.check_and_build(&r.as_record(), &mut out);
+        }
+        out
+    }
+
+    pub(crate) fn one(&self, row: &[&str]) -> RowOutcome {
+        let r = OwnedRecord::from_fields(row);
+        ChunkChecker::new(&self.plan).check_row(&r.as_record())
+    }
+}
+
+fn codes(res: &FileResult) -> Vec<&'static str> {
+    res.diagnostics.iter().map(|d| d.rule.code).collect()
+}
+
+fn only(res: &FileResult, code: &str) -> Diagnostic {
+    let found: Vec<_> = res
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == code)
+        .collect();
+    assert_eq!(found.len(), 1, "{code} in {:?}", codes(res));
+    found[0].clone()
+}
+
+fn multi_row<'a>(over: &[(usize, &'a str)]) -> Vec<&'a str> {
+    let mut v = vec![
+        T,
+        "web-1",
+        "use1-az1",
+        "0.5",
+        "12",
+        "true",
+        "up",
+        "1700000000",
+    ];
+    for (i, s) in over {
+        v[*i] = s;
+    }
+    v
+}
+
+const PARSE: RowOutcome = RowOutcome::ParseFailure;
+const OK1: RowOutcome = RowOutcome::Records {
+    ingested: 1,
+    failed: 0,
+};
+const FAIL1: RowOutcome = RowOutcome::Records {
+    ingested: 0,
+    failed: 1,
+};
+
+#[test]
+fn a_good_multi_row_is_one_record() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    assert_eq!(h.one(&multi_row(&[])), OK1);
+    let res = h.run(&[&multi_row(&[])]);
+    assert!(res.diagnostics.is_empty(), "{:?}", res.diagnostics);
+    assert_eq!(
+        res.counters,
+        Counters {
+            records_processed: 1,
+            records_ingested: 1,
+            bytes_metered: 1024,
+            ..Counters::default()
+        }
+    );
+    // 8 time + host 4+5 + az 2+8 + metrics 7 + cpu 3+8 + req 3+8 + ok 2+1
+    // + status 6+2 + seen 4+8.
+    assert_eq!(res.record_bytes, 8 + 9 + 10 + 7 + 11 + 11 + 3 + 8 + 12);
+}
+
+#[test]
+fn r001_time_null_or_empty() {
+    let dialect = CsvDialect {
+        null_value: Some("NULL".into()),
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
+    assert_eq!(h.one(&multi_row(&[(0, "")])), PARSE);
+    let res = h.run(&[&multi_row(&[(0, "")]), &multi_row(&[(0, "NULL")])]);
+    assert_eq!(res.counters.parse_failures, 2);
+    assert_eq!(res.count(&r::TIME_NULL), 2);
+    assert_eq!(
+        res.diagnostics[0].message,
+        "time column `time` (0) is empty"
+    );
+    assert_eq!(
+        res.diagnostics[1].message,
+        "time column `time` (0) is null (`NullValue` `NULL`)"
+    );
+}
+
+#[test]
+fn r002_time_not_an_epoch_integer() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    for (v, phrase) in [
+        ("2023-11-14T22:13:20Z", "looks like a formatted date"),
+        ("1699401050.0", "fractional part"),
+        ("-5", "negative"),
+        ("+1699999940000", "has a sign"),
+        ("abc", "not a number"),
+    ] {
+        let res = h.run(&[&multi_row(&[(0, v)])]);
+        assert_eq!(res.counters.parse_failures, 1, "{v}");
+        let d = only(&res, "R002");
+        assert!(d.message.contains(phrase), "{v}: {}", d.message);
+        assert_eq!(d.value.as_deref(), Some(v));
+        assert!(matches!(
+            d.location,
+            Location::Data {
+                line: 2,
+                field: Some(0),
+                ..
+            }
+        ));
+    }
+    let d = only(
+        &h.run(&[&multi_row(&[(0, "2023-11-14T22:13:20Z")])]),
+        "R002",
+    );
+    assert_eq!(
+        d.message,
+        "time column `time` (0): expected an epoch integer in MILLISECONDS, found `2023-11-14T22:13:20Z`: it looks like a formatted date"
+    );
+}
+
+#[test]
+fn r003_time_overflows_after_scaling() {
+    let secs = MULTI.replace(
+        r#""TimeColumn":"time","#,
+        r#""TimeColumn":"time","TimeUnit":"SECONDS","#,
+    );
+    let h = H::new(&secs, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(0, "9223372037")])]);
+    assert_eq!(res.counters.parse_failures, 1);
+    only(&res, "R003");
+    // The same value in ms is fine as a number (and then in the past).
+    let h = H::new(MULTI, MULTI_HEADER);
+    assert_eq!(
+        h.run(&[&multi_row(&[(0, "9223372037")])])
+            .count(&r::TIME_OVERFLOW),
+        0
+    );
+}
+
+#[test]
+fn r004_time_zero_fails_ingestion() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    assert_eq!(h.one(&multi_row(&[(0, "0")])), FAIL1);
+    let res = h.run(&[&multi_row(&[(0, "000")])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    only(&res, "R004");
+    assert_eq!(res.errors[0].reason, r::WINDOW_REASON);
+}
+
+#[test]
+fn r005_time_more_than_15_minutes_ahead() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    // 14:59 ahead is fine, 15:00 is not (half-open window [INF]).
+    assert_eq!(h.one(&multi_row(&[(0, "1700000899999")])), OK1);
+    assert_eq!(h.one(&multi_row(&[(0, "1700000900000")])), FAIL1);
+    let d = only(&h.run(&[&multi_row(&[(0, "1700000900000")])]), "R005");
+    assert_eq!(
+        d.message,
+        "time `1700000900000` (2023-11-14T22:28:20Z) is more than 15 minutes after the reference time 2023-11-14T22:13:20Z"
+    );
+    assert_eq!(d.rule.evidence, Evidence::Doc);
+}
+
+#[test]
+fn r006_window_with_table_retention() {
+    // Memory store 6 h, magnetic writes off: 7 h ago fails.
+    let c = CheckContext {
+        table: Some(TableRetention::default()),
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let seven_h_ago = (1_700_000_000_000i64 - 7 * 3_600_000).to_string();
+    let five_h_ago = (1_700_000_000_000i64 - 5 * 3_600_000).to_string();
+    let res = h.run(&[
+        &multi_row(&[(0, &seven_h_ago)]),
+        &multi_row(&[(0, &five_h_ago)]),
+    ]);
+    assert!(res.window_checked());
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(res.counters.records_ingested, 1);
+    let d = only(&res, "R006");
+    assert_eq!(
+        d.message,
+        "time `1699974800000` (2023-11-14T15:13:20Z) is before the ingestion window starting 2023-11-14T16:13:20Z (reference time 2023-11-14T22:13:20Z minus the memory-store retention of 6 hours, magnetic-store writes being off)"
+    );
+    assert!(d.hint.unwrap().contains("enable magnetic store writes"));
+    assert_eq!(
+        res.errors,
+        vec![ReasonLines {
+            reason: r::WINDOW_REASON,
+            line_ranges: vec![[2, 2]],
+            truncated: false
+        }]
+    );
+    // Magnetic writes on: the magnetic retention applies.
+    let c = CheckContext {
+        table: Some(TableRetention {
+            magnetic_store_writes: true,
+            magnetic_store_retention_days: 1,
+            ..TableRetention::default()
+        }),
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    assert_eq!(h.one(&multi_row(&[(0, &seven_h_ago)])), OK1);
+    let two_days = (1_700_000_000_000i64 - 48 * 3_600_000).to_string();
+    assert_eq!(h.one(&multi_row(&[(0, &two_days)])), FAIL1);
+    // Without table settings, old times pass and the result says so.
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(0, "1000")])]);
+    assert_eq!(res.counters.records_ingested, 1);
+    assert!(!res.window_checked());
+}
+
+#[test]
+fn r006_hint_suggests_the_unit_when_digits_say_so() {
+    let c = CheckContext {
+        table: Some(TableRetention::default()),
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let d = only(&h.run(&[&multi_row(&[(0, "1699999940")])]), "R006");
+    assert!(d.hint.unwrap().contains("typical of SECONDS"));
+}
+
+#[test]
+fn timestamp_attributes_are_not_bound_by_the_window() {
+    let c = CheckContext {
+        table: Some(TableRetention::default()),
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    assert_eq!(h.one(&multi_row(&[(7, "0")])), OK1);
+    assert_eq!(h.one(&multi_row(&[(7, "9000000000000")])), OK1);
+}
+
+#[test]
+fn r007_time_unit_heuristic() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let rows_s: Vec<Vec<&str>> = (0..4).map(|_| multi_row(&[(0, "1699999940")])).collect();
+    let refs: Vec<&[&str]> = rows_s.iter().map(Vec::as_slice).collect();
+    let res = h.run(&refs);
+    let d = only(&res, "R007");
+    assert_eq!(
+        d.message,
+        "100% of the values of time column `time` (0) have 10 digits, typical of SECONDS; read as MILLISECONDS (the data model's `TimeUnit`), `1699999940` is 1970-01-20T16:13:19.940Z, read as SECONDS it is 2023-11-14T22:12:20Z"
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("set `\"TimeUnit\": \"SECONDS\"` if the values are in seconds")
+    );
+    // Matching data: no warning.
+    assert_eq!(h.run(&[&multi_row(&[])]).count(&r::TIME_UNIT_SUSPECT), 0);
+}
+
+#[test]
+fn r010_r011_double() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[
+        &multi_row(&[(3, "n/a")]),
+        &multi_row(&[(3, "NaN")]),
+        &multi_row(&[(3, "1e400")]),
+        &multi_row(&[(3, "1,5")]),
+        &multi_row(&[(3, ".5")]),
+    ]);
+    assert_eq!(res.counters.parse_failures, 4);
+    assert_eq!(res.counters.records_ingested, 1);
+    assert_eq!(codes(&res), ["R010", "R011", "R011", "R010"]);
+    assert_eq!(
+        res.diagnostics[0].message,
+        "column `cpu` (3), attribute `cpu` of record `metrics`: expected DOUBLE, found `n/a`: it is not a number"
+    );
+    assert!(res.diagnostics[1].hint.as_deref().unwrap().contains("NaN"));
+    assert_eq!(
+        res.diagnostics[3].hint.as_deref(),
+        Some("use a decimal point, not a comma")
+    );
+    assert_eq!(
+        res.errors[0].reason,
+        "A measure value cannot be converted to DOUBLE."
+    );
+    assert_eq!(res.errors[0].line_ranges, vec![[2, 5]]);
+}
+
+#[test]
+fn r012_r013_bigint() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[
+        &multi_row(&[(4, "12.5")]),
+        &multi_row(&[(4, "1e3")]),
+        &multi_row(&[(4, "9223372036854775808")]),
+        &multi_row(&[(4, "-9223372036854775808")]),
+        &multi_row(&[(4, "+7")]),
+    ]);
+    assert_eq!(codes(&res), ["R012", "R012", "R013"]);
+    assert_eq!(res.counters.records_ingested, 2);
+    assert!(
+        res.diagnostics[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("whole numbers")
+    );
+}
+
+#[test]
+fn r014_r015_boolean() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[
+        &multi_row(&[(5, "yes-ish")]),
+        &multi_row(&[(5, "1")]),
+        &multi_row(&[(5, "TRUE")]),
+        &multi_row(&[(5, "False")]),
+    ]);
+    assert_eq!(codes(&res), ["R014", "R014", "R015", "R015"]);
+    assert_eq!(res.counters.parse_failures, 2);
+    assert_eq!(res.counters.records_ingested, 2);
+    let w = &res.diagnostics[2];
+    assert_eq!(w.severity, Severity::Warning);
+    assert!(w.rule.evidence.is_inferred());
+    assert_eq!(
+        h.build(&[&multi_row(&[(5, "TRUE")])])[0]
+            .measure_values
+            .as_ref()
+            .unwrap()[2]
+            .value,
+        "true"
+    );
+}
+
+#[test]
+fn r016_varchar_too_long_is_an_ingestion_failure() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let long = "x".repeat(2049);
+    let res = h.run(&[&multi_row(&[(6, &long)])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(res.counters.parse_failures, 0);
+    let d = only(&res, "R016");
+    assert!(d.message.contains("2049 bytes; the limit is 2048"));
+    assert!(d.value.unwrap().ends_with('…'));
+    assert_eq!(
+        res.errors[0].reason,
+        "A VARCHAR measure value exceeds the maximum size of 2 KB."
+    );
+    // The record is also too large; both are reported, the first reason counts.
+    assert_eq!(res.count(&r::RECORD_TOO_LARGE), 1);
+}
+
+#[test]
+fn r017_timestamp() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(7, "2023-01-01")]), &multi_row(&[(7, "-1")])]);
+    assert_eq!(codes(&res), ["R017", "R017", "R051"]);
+    assert_eq!(res.counters.parse_failures, 2);
+}
+
+#[test]
+fn r018_invalid_utf8() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let mut rec = OwnedRecord::default();
+    for (i, f) in multi_row(&[]).iter().enumerate() {
+        if i == 1 {
+            rec.push_field(b"web\xff", false);
+        } else {
+            rec.push_field(f.as_bytes(), false);
+        }
+    }
+    let res = h.run_records(&[rec]);
+    assert_eq!(res.counters.parse_failures, 1);
+    let d = only(&res, "R018");
+    assert_eq!(d.value.as_deref(), Some("web\u{fffd}"));
+}
+
+#[test]
+fn r020_null_dimension_is_left_out() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(2, "")])]);
+    assert_eq!(res.counters.records_ingested, 1);
+    let d = only(&res, "R020");
+    assert_eq!(
+        d.message,
+        "dimension `az` in column `az` (2) is empty; the record is written without this dimension"
+    );
+    let recs = h.build(&[&multi_row(&[(2, "")])]);
+    assert_eq!(recs[0].dimensions.len(), 1);
+}
+
+#[test]
+fn r021_dimension_pair_too_long() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let v = "h".repeat(2045); // 4 + 2045 > 2048
+    let res = h.run(&[&multi_row(&[(1, &v)])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert!(only(&res, "R021").message.contains("2049 bytes together"));
+    let v = "h".repeat(2044);
+    assert_eq!(
+        h.run(&[&multi_row(&[(1, &v)])])
+            .count(&r::DIMENSION_TOO_LONG),
+        0
+    );
+}
+
+#[test]
+fn r022_no_dimensions() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(1, ""), (2, "")])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    only(&res, "R022");
+    assert_eq!(res.count(&r::DIMENSION_NULL), 2);
+    assert_eq!(r::NO_DIMENSIONS.evidence, Evidence::ThirdParty);
+}
+
+#[test]
+fn r023_required_partition_key() {
+    let c = CheckContext {
+        required_dimensions: vec!["az".into()],
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let res = h.run(&[&multi_row(&[(2, "")]), &multi_row(&[])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(res.counters.records_ingested, 1);
+    assert_eq!(codes(&res), ["R023"]);
+    // Not mapped at all: every row fails, and the plan says why.
+    let c = CheckContext {
+        required_dimensions: vec!["gpio".into()],
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let res = h.run(&[&multi_row(&[])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(codes(&res), ["H005", "R023"]);
+    assert_eq!(res.diagnostics[0].file.as_deref(), Some("data.csv"));
+}
+
+#[test]
+fn r031_all_measures_null() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(3, ""), (4, ""), (5, ""), (6, ""), (7, "")])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(
+        only(&res, "R031").message,
+        "record `metrics` has no measure values: every column it maps is empty or null"
+    );
+    // Some nulls: the record is written without them.
+    let recs = h.build(&[&multi_row(&[(3, ""), (6, "")])]);
+    let names: Vec<_> = recs[0]
+        .measure_values
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(names, ["req", "ok", "seen"]);
+}
+
+#[test]
+fn r032_too_many_measures() {
+    let attrs: Vec<String> = (0..257)
+        .map(|i| format!(r#"{{"SourceColumn":"a{i}","MeasureValueType":"BOOLEAN"}}"#))
+        .collect();
+    let json = format!(
+        r#"{{"TimeColumn":"t","DimensionMappings":[{{"SourceColumn":"d"}}],
+        "MultiMeasureMappings":{{"TargetMultiMeasureName":"m","MultiMeasureAttributeMappings":[{}]}}}}"#,
+        attrs.join(",")
+    );
+    let mut header = vec!["t".to_owned(), "d".to_owned()];
+    header.extend((0..257).map(|i| format!("a{i}")));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let h = H::new(&json, &header);
+    let mut row = vec![T, "x"];
+    row.extend(std::iter::repeat_n("true", 257));
+    let res = h.run(&[&row]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert!(
+        only(&res, "R032")
+            .message
+            .contains("has 257 measures; the limit is 256")
+    );
+    // 256 non-null measures pass that check.
+    row[2] = "";
+    assert_eq!(h.run(&[&row]).count(&r::TOO_MANY_MEASURES), 0);
+}
+
+#[test]
+fn r033_record_too_large() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    // Two strings that are each fine, together too large.
+    let a = "a".repeat(1000);
+    let b = "b".repeat(1000);
+    let res = h.run(&[&multi_row(&[(1, &a), (6, &b)])]);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    let d = only(&res, "R033");
+    assert!(
+        d.message.starts_with("record `metrics` is 2072 bytes"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        res.errors[0].reason,
+        "The record exceeds the maximum record size of 2 KB."
+    );
+}
+
+#[test]
+fn r034_r035_r036_measure_name_column() {
+    let h = H::new(MIXED_BY_NAME, MIXED_HEADER);
+    let long = "m".repeat(257);
+    let res = h.run(&[
+        &[T, "h", "", "1", "", ""],
+        &[T, "h", &long, "1", "", ""],
+        &[T, "h", "disk", "1", "", ""],
+    ]);
+    // A name that is too long cannot match either.
+    assert_eq!(codes(&res), ["R034", "R035", "R036", "R036"]);
+    assert_eq!(res.counters.record_ingestion_failures, 3);
+    assert_eq!(
+        res.diagnostics[3].message,
+        "the measure name `disk` in column `measure_name` (2) matches no `MixedMeasureMappings` entry (known: `count`, `cpu`, `metrics`)"
+    );
+}
+
+#[test]
+fn r040_row_too_short() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&[T, "web-1"]]);
+    assert_eq!(res.counters.parse_failures, 1);
+    assert_eq!(
+        only(&res, "R040").message,
+        "the row has 2 fields but the mapped columns need at least 8"
+    );
+}
+
+static C_TEST: Rule = Rule {
+    code: "C999",
+    slug: "test-framing",
+    severity: Severity::Error,
+    evidence: Evidence::Inf,
+    summary: "an unterminated quote",
+};
+static C_WARN: Rule = Rule {
+    code: "C998",
+    slug: "test-framing-warning",
+    severity: Severity::Warning,
+    evidence: Evidence::Inf,
+    summary: "a quoted newline",
+};
+
+#[test]
+fn framing_issues_of_the_reader() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let mut bad = OwnedRecord::from_fields(&multi_row(&[]));
+    bad.push_issue(Issue {
+        rule: &C_TEST,
+        field: Some(6),
+        offset: 40,
+    });
+    let mut warn = OwnedRecord::from_fields(&multi_row(&[]));
+    warn.push_issue(Issue {
+        rule: &C_WARN,
+        field: None,
+        offset: 0,
+    });
+    warn.position.line = 3;
+    let res = h.run_records(&[bad, warn]);
+    assert_eq!(res.counters.parse_failures, 1);
+    assert_eq!(res.counters.records_ingested, 1);
+    assert_eq!(codes(&res), ["C999", "C998"]);
+    assert_eq!(
+        res.diagnostics[0].message,
+        "column `status` (6): an unterminated quote"
+    );
+    assert_eq!(res.errors[0].reason, r::FRAMING_REASON);
+}
+
+#[test]
+fn r050_duplicates_across_chunks_and_files() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let a = rows(&[&multi_row(&[]), &multi_row(&[(1, "web-2")])]);
+    let b = rows(&[
+        &multi_row(&[(3, "0.9")]),           // same key as a[0], other value
+        &multi_row(&[(1, "web-2")]),         // identical to a[1]: no warning
+        &multi_row(&[(0, "1699999941000")]), // other time
+    ]);
+    let mut dups = Duplicates::default();
+    let check = |recs: &[OwnedRecord]| {
+        let mut c = ChunkChecker::new(&h.plan);
+        for r in recs {
+            c.check_row(&r.as_record());
+        }
+        c.finish()
+    };
+    let mut m = FileMerger::new(&h.plan, "a.csv", &mut dups);
+    m.push(check(&a), Position::default());
+    m.push(
+        check(&b),
+        Position {
+            byte: 1000,
+            line: 10,
+            record: 9,
+        },
+    );
+    let res = m.finish(1000);
+    assert_eq!(res.duplicate_conflicts, 1);
+    let d = only(&res, "R050");
+    assert!(
+        matches!(d.location, Location::Data { line: 12, .. }),
+        "{:?}",
+        d.location
+    );
+    assert!(
+        d.message
+            .contains("the record at line 2 but different measure values")
+    );
+    // Another file repeating a.csv's first key.
+    let mut m = FileMerger::new(&h.plan, "b.csv", &mut dups);
+    m.push(
+        check(&rows(&[&multi_row(&[(4, "99")])])),
+        Position::default(),
+    );
+    let res = m.finish(10);
+    assert!(only(&res, "R050").message.contains("a.csv:2"));
+    let s = dups.stats();
+    assert_eq!((s.conflicting, s.identical, s.tracked_keys), (2, 1, 3));
+    assert!(!s.saturated());
+}
+
+#[test]
+fn r050_bounded_table_reports_saturation() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let times: Vec<String> = (0..5)
+        .map(|i| (1_699_999_000_000i64 + i).to_string())
+        .collect();
+    let rs: Vec<Vec<&str>> = times.iter().map(|t| multi_row(&[(0, t)])).collect();
+    let refs: Vec<&[&str]> = rs.iter().map(Vec::as_slice).collect();
+    let mut dups = Duplicates::new(3);
+    let mut c = ChunkChecker::new(&h.plan);
+    for r in rows(&refs) {
+        c.check_row(&r.as_record());
+    }
+    let mut m = FileMerger::new(&h.plan, "a.csv", &mut dups);
+    m.push(c.finish(), Position::default());
+    m.finish(0);
+    let s = dups.stats();
+    assert_eq!((s.tracked_keys, s.untracked_records, s.capacity), (3, 2, 3));
+    assert!(s.saturated());
+}
+
+#[test]
+fn r051_column_never_parses() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[
+        &multi_row(&[(4, "x1")]),
+        &multi_row(&[(4, "x2")]),
+        &multi_row(&[(4, "")]),
+    ]);
+    let d = only(&res, "R051");
+    assert_eq!(
+        d.message,
+        "none of the 2 non-empty values of column `req` (4) are BIGINT values; the first is `x1`"
+    );
+    // One good value is enough to stay quiet.
+    let res = h.run(&[
+        &multi_row(&[(4, "x1")]),
+        &multi_row(&[(4, "x2")]),
+        &multi_row(&[]),
+    ]);
+    assert_eq!(res.count(&r::COLUMN_NEVER_PARSES), 0);
+}
+
+#[test]
+fn mixed_by_name_selects_records_and_counts_records() {
+    let h = H::new(MIXED_BY_NAME, MIXED_HEADER);
+    let res = h.run(&[
+        &[T, "h", "cpu", "0.5", "", ""],
+        &[T, "h", "count", "", "3", ""],
+        &[T, "h", "metrics", "0.7", "", "1700000000000"],
+        // Columns of unselected mappings are not checked.
+        &[T, "h", "cpu", "0.5", "not-a-number", "x"],
+        // A null scalar of the selected mapping: no record, a failure.
+        &[T, "h", "count", "1", "", ""],
+    ]);
+    assert_eq!(res.counters.records_processed, 5);
+    assert_eq!(res.counters.records_ingested, 4);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    assert_eq!(codes(&res), ["R031"]);
+    assert_eq!(
+        res.diagnostics[0].message,
+        "the row writes no record: every measure it maps is empty or null"
+    );
+}
+
+#[test]
+fn mixed_without_name_column_writes_one_record_per_mapping() {
+    let h = H::new(MIXED_ALL, MIXED_ALL_HEADER);
+    assert_eq!(
+        h.one(&[T, "h", "0.5", "0.6", "1", "2"]),
+        RowOutcome::Records {
+            ingested: 3,
+            failed: 0
+        }
+    );
+    // Null scalars write nothing; a MULTI with all nulls fails alone.
+    assert_eq!(
+        h.one(&[T, "h", "0.5", "", "", ""]),
+        RowOutcome::Records {
+            ingested: 1,
+            failed: 1
+        }
+    );
+    // A bad value fails the whole row.
+    assert_eq!(h.one(&[T, "h", "0.5", "0.6", "1.5", "2"]), PARSE);
+    let res = h.run(&[&[T, "h", "0.5", "0.6", "1", "2"], &[T, "h", "", "", "", ""]]);
+    assert_eq!(res.counters.records_processed, 2);
+    assert_eq!(res.counters.records_ingested, 3);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    // A window failure fails every record of the row.
+    let c = CheckContext {
+        table: Some(TableRetention::default()),
+        ..ctx()
+    };
+    let h = H::with(MIXED_ALL, MIXED_ALL_HEADER, &c, &CsvDialect::default());
+    assert_eq!(
+        h.one(&["1000", "h", "0.5", "0.6", "1", "2"]),
+        RowOutcome::Records {
+            ingested: 0,
+            failed: 3
+        }
+    );
+}
+
+#[test]
+fn multi_with_measure_name_column() {
+    let json = MULTI
+        .replace(
+            r#""TimeColumn":"time","#,
+            r#""TimeColumn":"time","MeasureNameColumn":"status","#,
+        )
+        .replace(r#""TargetMultiMeasureName":"metrics","#, "");
+    let h = H::new(&json, MULTI_HEADER);
+    let recs = h.build(&[&multi_row(&[(6, "cpu_load")])]);
+    assert_eq!(recs[0].measure_name, "cpu_load");
+    assert_eq!(h.one(&multi_row(&[(6, "")])), FAIL1);
+}
+
+#[test]
+fn line_ranges_coalesce_rebase_and_cap() {
+    let c = CheckContext {
+        max_line_ranges: 2,
+        max_findings: 3,
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let bad = multi_row(&[(3, "x")]);
+    let good = multi_row(&[]);
+    // Lines 2,3 bad, 4 good, 5 bad | next chunk: 10 bad (relative 0), 11 bad.
+    let first = rows(&[&bad, &bad, &good, &bad]);
+    let mut second = rows(&[&bad, &bad]);
+    for (i, r) in second.iter_mut().enumerate() {
+        r.position.line = i as u64; // chunk-relative, 0-based
+    }
+    let mut dups = Duplicates::default();
+    let mut m = FileMerger::new(&h.plan, "f.csv", &mut dups);
+    for (chunk, base) in [
+        (first, Position::default()),
+        (
+            second,
+            Position {
+                byte: 0,
+                line: 10,
+                record: 0,
+            },
+        ),
+    ] {
+        let mut ch = ChunkChecker::new(&h.plan);
+        for r in &chunk {
+            ch.check_row(&r.as_record());
+        }
+        m.push(ch.finish(), base);
+    }
+    let res = m.finish(0);
+    assert_eq!(res.counters.parse_failures, 5);
+    assert_eq!(res.errors[0].line_ranges, vec![[2, 3], [5, 5]]);
+    assert!(res.errors[0].truncated);
+    assert_eq!(res.count(&r::DOUBLE_INVALID), 5);
+    assert_eq!(res.diagnostics.len(), 3); // capped
+    assert_eq!(res.diagnostics_dropped, 2);
+    let json = serde_json::to_value(&res.errors).unwrap();
+    assert_eq!(json[0]["lineRanges"], serde_json::json!([[2, 3], [5, 5]]));
+}
+
+#[test]
+fn multi_line_records_cover_their_lines() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let mut rec = OwnedRecord::default();
+    for (i, f) in multi_row(&[(3, "x")]).iter().enumerate() {
+        if i == 6 {
+            rec.push_field(b"two\nlines", true);
+        } else {
+            rec.push_field(f.as_bytes(), false);
+        }
+    }
+    rec.position.line = 4;
+    let res = h.run_records(&[rec]);
+    assert_eq!(res.errors[0].line_ranges, vec![[4, 5]]);
+}
+
+#[test]
+fn counters_bytes_metered_and_task_totals() {
+    assert_eq!(bytes_metered_estimate(119, 0), 119);
+    assert_eq!(bytes_metered_estimate(119, 2), 1024);
+    assert_eq!(bytes_metered_estimate(1025, 2), 2048);
+    let h = H::new(MULTI, MULTI_HEADER);
+    let a = h.run(&[&multi_row(&[]), &multi_row(&[(3, "x")])]);
+    let e = Plan::compile(&model(MULTI), &CsvDialect::default(), &["x"], &ctx()).unwrap_err();
+    let b = FileResult::file_failure("b.csv", e, 50);
+    assert_eq!(b.counters.file_failures, 1);
+    assert_eq!(b.errors[0].line_ranges, vec![[1, 1]]);
+    assert!(
+        b.diagnostics
+            .iter()
+            .all(|d| d.file.as_deref() == Some("b.csv"))
+    );
+    let mut t = TaskTotals::default();
+    t.add(&a);
+    t.add(&b);
+    assert_eq!(
+        t.counters,
+        Counters {
+            records_processed: 2,
+            records_ingested: 1,
+            parse_failures: 1,
+            record_ingestion_failures: 0,
+            file_failures: 1,
+            bytes_metered: 1024 + 50,
+        }
+    );
+    assert!(!t.window_checked);
+    assert_eq!(t.rule_counts[0].rule.code, "H001");
+    let v = serde_json::to_value(t.counters).unwrap();
+    assert_eq!(v["RecordsProcessed"], 2);
+    assert_eq!(v["BytesMetered"], 1074);
+}
+
+#[test]
+fn reset_forgets_rows_and_the_outcome_is_pure() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let rs = rows(&[&multi_row(&[]), &multi_row(&[(3, "x")])]);
+    let mut c = ChunkChecker::new(&h.plan);
+    for r in &rs {
+        c.check_row(&r.as_record());
+    }
+    let first = format!("{:?}", c.outcome());
+    c.reset();
+    assert_eq!(c.outcome().rows(), 0);
+    for r in &rs {
+        c.check_row(&r.as_record());
+    }
+    assert_eq!(format!("{:?}", c.outcome()), first);
+    assert_eq!(c.outcome().parse_failures(), 1);
+    assert_eq!(c.outcome().count(&r::DOUBLE_INVALID), 1);
+}
+
+#[test]
+fn null_value_and_quoted_null() {
+    let dialect = CsvDialect {
+        null_value: Some("NULL".into()),
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
+    let mut rec = OwnedRecord::default();
+    for (i, f) in multi_row(&[]).iter().enumerate() {
+        rec.push_field(if i == 3 { b"NULL" } else { f.as_bytes() }, i == 3);
+    }
+    let mut out = Vec::new();
+    ChunkChecker::new(&h.plan).check_and_build(&rec.as_record(), &mut out);
+    assert_eq!(out[0].measure_values.as_ref().unwrap().len(), 4);
+}
+
+#[test]
+fn diagnostics_point_at_the_field_byte() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(3, "x")])]);
+    let Location::Data {
+        byte,
+        field,
+        column,
+        ..
+    } = &res.diagnostics[0].location
+    else {
+        panic!()
+    };
+    // "1699999940000" + "web-1" + "use1-az1" = 26 bytes before `cpu`
+    // (OwnedRecord has no separators).
+    assert_eq!(
+        (*byte, *field, column.as_deref()),
+        (26, Some(3), Some("cpu"))
+    );
+}

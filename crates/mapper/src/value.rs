@@ -1,0 +1,439 @@
+//! Value parsers for CSV cells, on bytes, without allocating.
+//!
+//! The accepted literal forms follow batchload-spec §2.3 and §3; the
+//! service documents the types, not their literal forms, so each grammar is
+//! our inference [INF]:
+//!
+//! | type | accepted | rejected |
+//! |---|---|---|
+//! | time, TIMESTAMP | `^[0-9]+$` in `TimeUnit` that fits i64 nanoseconds | sign, decimals, exponents, white space |
+//! | BIGINT | `^[+-]?[0-9]+$` in i64 | decimals (`12.5`, `12.`), exponents (`1e3`) |
+//! | DOUBLE | `^[+-]?([0-9]+\.?[0-9]*\|\.[0-9]+)([eE][+-]?[0-9]+)?$`, finite | `NaN`, `Infinity`, `inf`, hex floats, overflow (`1e400`) |
+//! | BOOLEAN | `true`, `false`; other letter cases with a warning | `1`, `0`, `t`, `yes`, … |
+
+/// Why a value was rejected; rendered into messages on the cold path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Fault {
+    /// Starts with `-`.
+    Negative,
+    /// Starts with `+` (time and TIMESTAMP take digits only).
+    Sign,
+    /// Has a fractional part.
+    Decimal,
+    /// Has an exponent.
+    Exponent,
+    /// Leading or trailing white space.
+    Whitespace,
+    /// A decimal comma (`1,5`).
+    DecimalComma,
+    /// Looks like a date or time of day (`2023-11-14T22:13:20Z`).
+    DateLike,
+    /// Anything else that is not a number.
+    NotNumber,
+    /// Out of range for the type.
+    Overflow,
+    /// `NaN` in any case.
+    NaN,
+    /// `Infinity`/`inf` in any case, with or without a sign.
+    Infinite,
+    /// `1`/`0` for a BOOLEAN.
+    NumericBoolean,
+    /// Another word for a BOOLEAN (`yes`, `t`, …).
+    NotBoolean,
+}
+
+impl Fault {
+    /// A short phrase for messages: "it is negative".
+    pub(crate) fn phrase(self) -> &'static str {
+        match self {
+            Self::Negative => "it is negative",
+            Self::Sign => "it has a sign",
+            Self::Decimal => "it has a fractional part",
+            Self::Exponent => "it has an exponent",
+            Self::Whitespace => "it has leading or trailing white space",
+            Self::DecimalComma => "it uses a decimal comma",
+            Self::DateLike => "it looks like a formatted date",
+            Self::NotNumber => "it is not a number",
+            Self::Overflow => "it is out of range",
+            Self::NaN => "NaN cannot be written",
+            Self::Infinite => "infinite values cannot be written",
+            Self::NumericBoolean => "it is a number",
+            Self::NotBoolean => "it is not a truth value",
+        }
+    }
+}
+
+#[inline]
+fn has_edge_space(b: &[u8]) -> bool {
+    matches!(b.first(), Some(c) if c.is_ascii_whitespace())
+        || matches!(b.last(), Some(c) if c.is_ascii_whitespace())
+}
+
+fn is_date_like(b: &[u8]) -> bool {
+    // `2023-11-14…`, `14/11/2023`, `22:13:20`.
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    digits >= 4
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-/:.+ ,TZ".contains(c))
+        && b.iter().any(|c| matches!(c, b'-' | b'/' | b':'))
+        && !b.starts_with(b"-")
+}
+
+/// Classifies a value that failed an integer grammar (cold path).
+fn integer_fault(b: &[u8], signed: bool) -> Fault {
+    if has_edge_space(b) {
+        return Fault::Whitespace;
+    }
+    if is_date_like(b) {
+        return Fault::DateLike;
+    }
+    let (sign, rest) = match b.first() {
+        Some(b'-') => (Some(Fault::Negative), &b[1..]),
+        Some(b'+') => (Some(Fault::Sign), &b[1..]),
+        _ => (None, b),
+    };
+    if rest.contains(&b'.') && rest.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        let dots = memchr::memchr_iter(b'.', rest).count();
+        if dots == 1 && rest.len() > 1 {
+            // A decimal: for unsigned grammars a sign is the more basic fault.
+            return match sign {
+                Some(s) if !signed => s,
+                _ => Fault::Decimal,
+            };
+        }
+    }
+    if looks_like_double(rest) && rest.iter().any(|c| matches!(c, b'e' | b'E')) {
+        return match sign {
+            Some(s) if !signed => s,
+            _ => Fault::Exponent,
+        };
+    }
+    if !rest.is_empty() && rest.iter().all(u8::is_ascii_digit) {
+        return match sign {
+            Some(s) if !signed => s,
+            // A signed grammar accepts the sign: only the range can fail.
+            _ => Fault::Overflow,
+        };
+    }
+    if sign == Some(Fault::Negative) && !signed && looks_like_double(rest) {
+        return Fault::Negative;
+    }
+    Fault::NotNumber
+}
+
+/// Parses an epoch integer (`^[0-9]+$`) and scales it to nanoseconds.
+/// Returns the nanoseconds and the number of significant digits (for the
+/// time-unit heuristic).
+#[inline]
+pub(crate) fn parse_epoch(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault> {
+    if b.is_empty() || b.len() > 40 {
+        return Err(if b.is_empty() {
+            Fault::NotNumber
+        } else {
+            integer_fault(b, false)
+        });
+    }
+    let mut v: u64 = 0;
+    let mut sig: u8 = 0;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(integer_fault(b, false));
+        }
+        if sig > 0 || d != 0 {
+            sig += 1;
+        }
+        if sig > 19 {
+            return Err(Fault::Overflow);
+        }
+        v = v * 10 + u64::from(d);
+    }
+    if v > i64::MAX as u64 {
+        return Err(Fault::Overflow);
+    }
+    (v as i64)
+        .checked_mul(unit_nanos)
+        .map(|ns| (ns, sig))
+        .ok_or(Fault::Overflow)
+}
+
+/// Parses a BIGINT: `^[+-]?[0-9]+$` within i64.
+#[inline]
+pub(crate) fn parse_bigint(b: &[u8]) -> Result<i64, Fault> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 40 {
+        return Err(integer_fault(b, true));
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(integer_fault(b, true));
+        }
+        v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))) {
+            Some(v) => v,
+            None => return Err(Fault::Overflow),
+        };
+    }
+    if neg {
+        if v > 1u64 << 63 {
+            return Err(Fault::Overflow);
+        }
+        Ok((v as i64).wrapping_neg())
+    } else if v > i64::MAX as u64 {
+        Err(Fault::Overflow)
+    } else {
+        Ok(v as i64)
+    }
+}
+
+/// Whether `b` matches the DOUBLE grammar
+/// `^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`.
+#[inline]
+fn looks_like_double(b: &[u8]) -> bool {
+    let mut i = 0;
+    let n = b.len();
+    if i < n && matches!(b[i], b'+' | b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < n && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < n && b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < n && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - f;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if i < n && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < n && matches!(b[i], b'+' | b'-') {
+            i += 1;
+        }
+        let e = i;
+        while i < n && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            return false;
+        }
+    }
+    i == n
+}
+
+/// Parses a DOUBLE: the grammar above, and finite.
+#[inline]
+pub(crate) fn parse_double(b: &[u8]) -> Result<f64, Fault> {
+    if !looks_like_double(b) {
+        return Err(double_fault(b));
+    }
+    // The grammar admits ASCII only, so this cannot fail.
+    let s = std::str::from_utf8(b).map_err(|_| Fault::NotNumber)?;
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(Fault::Overflow),
+    }
+}
+
+fn double_fault(b: &[u8]) -> Fault {
+    if has_edge_space(b) {
+        return Fault::Whitespace;
+    }
+    let unsigned = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    if unsigned.eq_ignore_ascii_case(b"nan") {
+        return Fault::NaN;
+    }
+    if unsigned.eq_ignore_ascii_case(b"inf") || unsigned.eq_ignore_ascii_case(b"infinity") {
+        return Fault::Infinite;
+    }
+    if is_date_like(b) {
+        return Fault::DateLike;
+    }
+    let commas = memchr::memchr_iter(b',', unsigned).count();
+    if commas == 1 && unsigned.iter().all(|c| c.is_ascii_digit() || *c == b',') {
+        return Fault::DecimalComma;
+    }
+    Fault::NotNumber
+}
+
+/// A parsed BOOLEAN: the value, and whether the spelling was exact.
+#[inline]
+pub(crate) fn parse_boolean(b: &[u8]) -> Result<(bool, bool), Fault> {
+    match b {
+        b"true" => Ok((true, true)),
+        b"false" => Ok((false, true)),
+        _ if b.eq_ignore_ascii_case(b"true") => Ok((true, false)),
+        _ if b.eq_ignore_ascii_case(b"false") => Ok((false, false)),
+        _ if has_edge_space(b) => Err(Fault::Whitespace),
+        b"1" | b"0" => Err(Fault::NumericBoolean),
+        _ => Err(Fault::NotBoolean),
+    }
+}
+
+/// Nanoseconds since the epoch as an RFC 3339 UTC string (cold path).
+pub(crate) fn format_ns(ns: i64) -> String {
+    let dt = chrono::DateTime::from_timestamp_nanos(ns);
+    dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: i64 = 1_000_000;
+
+    #[test]
+    fn epoch_accepts_digits_and_scales() {
+        assert_eq!(
+            parse_epoch(b"1695335950657", MS),
+            Ok((1_695_335_950_657_000_000, 13))
+        );
+        assert_eq!(parse_epoch(b"0001", 1), Ok((1, 1)));
+        assert_eq!(parse_epoch(b"0", MS), Ok((0, 0)));
+        assert_eq!(
+            parse_epoch(b"9223372036", 1_000_000_000),
+            Ok((9_223_372_036_000_000_000, 10))
+        );
+    }
+
+    #[test]
+    fn epoch_rejects_with_reasons() {
+        assert_eq!(parse_epoch(b"-5", MS), Err(Fault::Negative));
+        assert_eq!(parse_epoch(b"+5", MS), Err(Fault::Sign));
+        assert_eq!(parse_epoch(b"1699401050.0", MS), Err(Fault::Decimal));
+        assert_eq!(parse_epoch(b"1.7e12", MS), Err(Fault::Exponent));
+        assert_eq!(parse_epoch(b" 17", MS), Err(Fault::Whitespace));
+        assert_eq!(
+            parse_epoch(b"2023-11-14T22:13:20Z", MS),
+            Err(Fault::DateLike)
+        );
+        assert_eq!(parse_epoch(b"abc", MS), Err(Fault::NotNumber));
+        assert_eq!(parse_epoch(b"", MS), Err(Fault::NotNumber));
+        // Overflow after scaling, at each unit's limit.
+        assert_eq!(
+            parse_epoch(b"9223372037", 1_000_000_000),
+            Err(Fault::Overflow)
+        );
+        assert!(parse_epoch(b"9223372036854", MS).is_ok());
+        assert_eq!(parse_epoch(b"9223372036855", MS), Err(Fault::Overflow));
+        assert!(parse_epoch(b"9223372036854775807", 1).is_ok());
+        assert_eq!(parse_epoch(b"9223372036854775808", 1), Err(Fault::Overflow));
+        assert_eq!(
+            parse_epoch(b"99999999999999999999999", 1),
+            Err(Fault::Overflow)
+        );
+    }
+
+    #[test]
+    fn bigint() {
+        assert_eq!(parse_bigint(b"42"), Ok(42));
+        assert_eq!(parse_bigint(b"+5"), Ok(5));
+        assert_eq!(parse_bigint(b"-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_bigint(b"9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(parse_bigint(b"9223372036854775808"), Err(Fault::Overflow));
+        assert_eq!(parse_bigint(b"-9223372036854775809"), Err(Fault::Overflow));
+        assert_eq!(parse_bigint(b"12.5"), Err(Fault::Decimal));
+        assert_eq!(parse_bigint(b"12."), Err(Fault::Decimal));
+        assert_eq!(parse_bigint(b"-12.0"), Err(Fault::Decimal));
+        assert_eq!(parse_bigint(b"1e3"), Err(Fault::Exponent));
+        assert_eq!(parse_bigint(b"-"), Err(Fault::NotNumber));
+        assert_eq!(parse_bigint(b"x"), Err(Fault::NotNumber));
+        assert_eq!(parse_bigint(b"5 "), Err(Fault::Whitespace));
+    }
+
+    #[test]
+    fn double() {
+        for ok in [
+            "1",
+            "1.5",
+            "-1.5",
+            "+2",
+            ".5",
+            "5.",
+            "1e5",
+            "1E-5",
+            "-0",
+            "1.7976931348623157e308",
+            "1e-400",
+        ] {
+            assert!(parse_double(ok.as_bytes()).is_ok(), "{ok}");
+        }
+        assert_eq!(parse_double(b"1.5"), Ok(1.5));
+        assert_eq!(parse_double(b"NaN"), Err(Fault::NaN));
+        assert_eq!(parse_double(b"-Infinity"), Err(Fault::Infinite));
+        assert_eq!(parse_double(b"inf"), Err(Fault::Infinite));
+        assert_eq!(parse_double(b"1e400"), Err(Fault::Overflow));
+        assert_eq!(parse_double(b"1.8e308"), Err(Fault::Overflow));
+        assert_eq!(parse_double(b"n/a"), Err(Fault::NotNumber));
+        assert_eq!(parse_double(b"0x1p3"), Err(Fault::NotNumber));
+        assert_eq!(parse_double(b"1,5"), Err(Fault::DecimalComma));
+        assert_eq!(parse_double(b"."), Err(Fault::NotNumber));
+        assert_eq!(parse_double(b"1e"), Err(Fault::NotNumber));
+        assert_eq!(parse_double(b" 1"), Err(Fault::Whitespace));
+        assert_eq!(parse_double(b""), Err(Fault::NotNumber));
+    }
+
+    #[test]
+    fn boolean() {
+        assert_eq!(parse_boolean(b"true"), Ok((true, true)));
+        assert_eq!(parse_boolean(b"false"), Ok((false, true)));
+        assert_eq!(parse_boolean(b"TRUE"), Ok((true, false)));
+        assert_eq!(parse_boolean(b"False"), Ok((false, false)));
+        assert_eq!(parse_boolean(b"1"), Err(Fault::NumericBoolean));
+        assert_eq!(parse_boolean(b"yes-ish"), Err(Fault::NotBoolean));
+        assert_eq!(parse_boolean(b"t"), Err(Fault::NotBoolean));
+        assert_eq!(parse_boolean(b" true"), Err(Fault::Whitespace));
+    }
+
+    #[test]
+    fn formats_nanos() {
+        assert_eq!(
+            format_ns(1_695_335_950_657_000_000),
+            "2023-09-21T22:39:10.657Z"
+        );
+        assert_eq!(format_ns(i64::MAX), "2262-04-11T23:47:16.854775807Z");
+    }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn bigint_agrees_with_std(v in any::<i64>()) {
+                prop_assert_eq!(parse_bigint(v.to_string().as_bytes()), Ok(v));
+            }
+
+            #[test]
+            fn double_agrees_with_std_on_finite(v in any::<f64>().prop_filter("finite", |v| v.is_finite())) {
+                let s = format!("{v:e}");
+                prop_assert_eq!(parse_double(s.as_bytes()), Ok(v));
+                let s = format!("{v}");
+                prop_assert_eq!(parse_double(s.as_bytes()), Ok(v));
+            }
+
+            #[test]
+            fn parsers_never_panic(b in proptest::collection::vec(any::<u8>(), 0..48)) {
+                let _ = parse_bigint(&b);
+                let _ = parse_double(&b);
+                let _ = parse_boolean(&b);
+                let _ = parse_epoch(&b, 1_000);
+            }
+        }
+    }
+}
