@@ -207,7 +207,9 @@ pub(crate) fn run_chunk<S: ChunkSink>(
         let Some(parsed) = parser.parse_record(buf, pos, eof) else {
             break Stop::Incomplete;
         };
-        validity.attach(buf, eof, parser, &parsed);
+        if parsed.raw_len <= parser.cfg.max_record {
+            validity.attach(buf, eof, parser, &parsed);
+        }
         let position = Position {
             byte: (pos - start) as u64,
             line: stats.lines,

@@ -17,6 +17,9 @@ use crate::record::{FieldSpan, Issue, Position, Record};
 use crate::rules;
 use crate::scan::{Needles, Scanner};
 
+/// Bytes of an oversized record kept for messages ([`Record::raw`]).
+pub(crate) const OVERSIZE_PREVIEW: usize = 1024;
+
 /// The dialect compiled for the parser.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -315,13 +318,16 @@ impl Parser {
         }
         let raw_len = raw_end - start;
         if raw_len > self.cfg.max_record {
+            // Same outcome whether or not the record fitted the buffer
+            // (see `CsvReader::skip_oversized`): no fields, one issue.
+            self.spans.clear();
+            self.issues.clear();
             self.issues.push(Issue {
                 rule: &rules::RECORD_TOO_LARGE,
                 field: None,
                 offset: 0,
             });
-        }
-        if let Some(n) = self.cfg.expected_fields
+        } else if let Some(n) = self.cfg.expected_fields
             && n != self.spans.len()
         {
             self.issues.push(Issue {
@@ -400,8 +406,14 @@ impl Parser {
         parsed: &Parsed,
         position: Position,
     ) -> Record<'a> {
+        let input = if parsed.raw_len > self.cfg.max_record {
+            // An oversized record keeps a preview only, as when skipped.
+            &buf[parsed.start..parsed.start + OVERSIZE_PREVIEW.min(parsed.raw_len)]
+        } else {
+            &buf[parsed.start..parsed.end]
+        };
         Record::from_parts(
-            &buf[parsed.start..parsed.end],
+            input,
             &self.scratch,
             &self.spans,
             &self.issues,

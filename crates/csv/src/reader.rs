@@ -11,15 +11,12 @@ use tsload_model::effective::CsvDialect;
 
 use crate::chunk::{ChunkStats, Stop, Validity, run_chunk};
 use crate::header::{Bom, Header, HeaderOutcome};
-use crate::parser::{Config, Dfa, DfaStep, Parsed, Parser};
+use crate::parser::{Config, Dfa, DfaStep, OVERSIZE_PREVIEW, Parsed, Parser};
 use crate::record::{Issue, Position, Record};
 use crate::rules;
 
 /// 16 MiB: the service's row size limit (`batchload-spec.md` §4.1).
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
-
-/// Bytes of an oversized record kept for messages ([`Record::raw`]).
-const OVERSIZE_PREVIEW: usize = 1024;
 
 /// Tuning of a [`CsvReader`]. The defaults suit files of any size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,8 +341,10 @@ impl<R: Read + Send> CsvReader<R> {
         let position = self.base;
         self.advance(&parsed);
         let buf = &self.buf[..self.filled];
-        self.validity
-            .attach(buf, self.eof, &mut self.parser, &parsed);
+        if parsed.raw_len <= self.opts.max_record_bytes {
+            self.validity
+                .attach(buf, self.eof, &mut self.parser, &parsed);
+        }
         Ok(Some(self.parser.record(buf, &parsed, position)))
     }
 
@@ -396,20 +395,10 @@ impl<R: Read + Send> CsvReader<R> {
     fn skip_oversized(&mut self) -> Result<Position, ReadError> {
         let position = self.base;
         let cfg = self.parser.cfg.clone();
-        let o = &mut self.oversize;
-        o.preview.clear();
-        o.issues.clear();
-        let first = &self.buf[self.pos..self.filled];
-        o.preview
-            .extend_from_slice(&first[..first.len().min(OVERSIZE_PREVIEW)]);
-        o.issues.push(Issue {
-            rule: &rules::RECORD_TOO_LARGE,
-            field: None,
-            offset: 0,
-        });
+        self.oversize.preview.clear();
         let mut st = Dfa::StartField;
         let (mut raw_len, mut consumed, mut lines) = (0u64, 0u64, 0u64);
-        let (mut done, mut lone_cr) = (false, false);
+        let mut done = false;
         loop {
             let mut i = self.pos;
             while i < self.filled {
@@ -419,6 +408,9 @@ impl<R: Read + Send> CsvReader<R> {
                     DfaStep::Byte | DfaStep::FieldEnd => {
                         raw_len += 1;
                         lines += u64::from(b == b'\n');
+                        if self.oversize.preview.len() < OVERSIZE_PREVIEW {
+                            self.oversize.preview.push(b);
+                        }
                     }
                     DfaStep::Terminator => {
                         if before != Dfa::Cr {
@@ -426,7 +418,6 @@ impl<R: Read + Send> CsvReader<R> {
                         }
                     }
                     DfaStep::NotMine => {
-                        lone_cr = true;
                         done = true;
                         break;
                     }
@@ -444,23 +435,16 @@ impl<R: Read + Send> CsvReader<R> {
             }
             self.refill()?;
         }
-        let end_offset = raw_len.min(u64::from(u32::MAX)) as u32;
+        // Like an oversized record parsed in the buffer: one issue, no
+        // fields, a preview (see `Parser::parse_record`).
         let o = &mut self.oversize;
-        if lone_cr || st == Dfa::Cr {
-            o.issues.push(Issue {
-                rule: &rules::LONE_CR,
-                field: None,
-                offset: end_offset,
-            });
-        }
-        if matches!(st, Dfa::InQuoted | Dfa::Escaped) {
-            o.issues.push(Issue {
-                rule: &rules::UNTERMINATED_QUOTE,
-                field: None,
-                offset: 0,
-            });
-        }
-        o.raw_len = end_offset;
+        o.issues.clear();
+        o.issues.push(Issue {
+            rule: &rules::RECORD_TOO_LARGE,
+            field: None,
+            offset: 0,
+        });
+        o.raw_len = raw_len.min(u64::from(u32::MAX)) as u32;
         self.base.byte += consumed;
         self.base.line += lines;
         self.base.record += 1;

@@ -167,7 +167,12 @@ pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: 
 /// windows, and the chunk driver with one and several threads and tiny
 /// chunks.
 pub(crate) fn option_sets() -> Vec<(&'static str, ReadOptions, bool)> {
-    vec![
+    option_sets_with(tsload_csv::MAX_RECORD_BYTES)
+}
+
+/// [`option_sets`] with another record size limit.
+pub(crate) fn option_sets_with(max_record_bytes: usize) -> Vec<(&'static str, ReadOptions, bool)> {
+    let sets = vec![
         (
             "seq-default",
             ReadOptions {
@@ -190,14 +195,36 @@ pub(crate) fn option_sets() -> Vec<(&'static str, ReadOptions, bool)> {
             },
             true,
         ),
-    ]
+    ];
+    sets.into_iter()
+        .map(|(l, o, r)| {
+            (
+                l,
+                ReadOptions {
+                    max_record_bytes,
+                    ..o
+                },
+                r,
+            )
+        })
+        .collect()
 }
 
 /// Reads `input` under every option set and checks they all agree; returns
 /// the result.
 pub(crate) fn read_all_ways(input: &[u8], d: &CsvDialect, header: bool) -> Out {
+    read_all_ways_with(input, d, header, tsload_csv::MAX_RECORD_BYTES)
+}
+
+/// [`read_all_ways`] with another record size limit.
+pub(crate) fn read_all_ways_with(
+    input: &[u8],
+    d: &CsvDialect,
+    header: bool,
+    max_record_bytes: usize,
+) -> Out {
     let mut first: Option<(&str, Out)> = None;
-    for (label, opts, run) in option_sets() {
+    for (label, opts, run) in option_sets_with(max_record_bytes) {
         let out = if run {
             read_run(input, d, opts, header)
         } else {

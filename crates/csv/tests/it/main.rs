@@ -6,3 +6,5 @@ mod basics;
 mod common;
 /// Differential proptest against the `csv` crate.
 mod differential;
+/// One fixture per framing rule, with its expected findings.
+mod fixtures;
