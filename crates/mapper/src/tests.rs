@@ -1014,3 +1014,30 @@ fn diagnostics_point_at_the_field_byte() {
         (26, Some(3), Some("cpu"))
     );
 }
+
+#[test]
+fn record_version_and_build_records() {
+    let c = CheckContext {
+        record_version: 5,
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let mut out = Vec::new();
+    let row = OwnedRecord::from_fields(&multi_row(&[(4, "+007"), (0, "01699999940000")]));
+    assert_eq!(h.plan.build_records(&row.as_record(), &mut out), OK1);
+    let r = out[0].clone();
+    assert_eq!(r.version, 5);
+    assert_eq!(r.time, "1699999940000");
+    assert_eq!(r.measure_values.as_ref().unwrap()[1].value, "7");
+    let bad = OwnedRecord::from_fields(&multi_row(&[(4, "x")]));
+    assert_eq!(h.plan.build_records(&bad.as_record(), &mut out), PARSE);
+    assert_eq!(out.len(), 1);
+    // The JSON shape of WriteRecords, and back.
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["MeasureValueType"], "MULTI");
+    assert_eq!(v["TimeUnit"], "MILLISECONDS");
+    assert_eq!(v["Dimensions"][0]["DimensionValueType"], "VARCHAR");
+    assert!(v.get("MeasureValue").is_none());
+    let back: WriteRecord = serde_json::from_value(v).unwrap();
+    assert_eq!(back, r);
+}
