@@ -36,7 +36,7 @@ impl Bom {
     }
 
     /// Length of the mark in bytes.
-    pub fn len(self) -> usize {
+    pub fn byte_len(self) -> usize {
         match self {
             Bom::Utf8 => 3,
             Bom::Utf16Le | Bom::Utf16Be => 2,

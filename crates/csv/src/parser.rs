@@ -141,6 +141,7 @@ impl Parser {
     /// Parses the record starting at `start` (a record boundary that is not
     /// a blank line). `None`: the record does not end inside `buf` and
     /// `eof` is false.
+    #[allow(clippy::many_single_char_names)]
     pub(crate) fn parse_record(&mut self, buf: &[u8], start: usize, eof: bool) -> Option<Parsed> {
         self.spans.clear();
         self.issues.clear();
@@ -485,7 +486,7 @@ pub(crate) enum DfaStep {
 impl Dfa {
     #[inline]
     pub(crate) fn step(&mut self, cfg: &Config, b: u8) -> DfaStep {
-        use Dfa::*;
+        use Dfa::{Cr, Done, Escaped, InField, InQuoted, QuoteInQuoted, StartField};
         let (next, step) = match *self {
             StartField | InField | QuoteInQuoted if b == cfg.sep => (StartField, DfaStep::FieldEnd),
             StartField | InField | QuoteInQuoted if b == b'\n' => (Done, DfaStep::Terminator),

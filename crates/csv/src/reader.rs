@@ -508,7 +508,7 @@ impl<R: Read + Send> CsvReader<R> {
                         &mut sink,
                     );
                     self.deliver(run.end, run.stats, sink.finish(), &mut on_chunk)
-                        .map_or(None, |()| Some(run.stop))
+                        .map(|()| run.stop)
                 }
             };
             match stop {

@@ -34,7 +34,7 @@ impl Needles {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     fn mask16(&self, bytes: [u8; 16]) -> u64 {
         let v = u8x16::new(bytes);
         let m =
@@ -43,7 +43,7 @@ impl Needles {
     }
 
     /// The mask of `block` (bit `i` set when `block[i]` is structural).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn mask64(&self, block: &[u8; 64]) -> u64 {
         let mut m = 0;
         for k in 0..4 {

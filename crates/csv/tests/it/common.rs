@@ -165,12 +165,7 @@ pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: 
 
 /// The option sets every reader test runs under: defaults, tiny reads and
 /// windows, and the chunk driver with one and several threads and tiny
-/// chunks.
-pub(crate) fn option_sets() -> Vec<(&'static str, ReadOptions, bool)> {
-    option_sets_with(tsload_csv::MAX_RECORD_BYTES)
-}
-
-/// [`option_sets`] with another record size limit.
+/// chunks; with the record size limit `max_record_bytes`.
 pub(crate) fn option_sets_with(max_record_bytes: usize) -> Vec<(&'static str, ReadOptions, bool)> {
     let sets = vec![
         (

@@ -117,7 +117,7 @@ fn check(input: &[u8], d: &CsvDialect, out: &Out, label: &str) -> Result<(), Tes
         }
         prop_assert_eq!(r.pos.byte, byte as u64, "{}: byte offset", label);
         if !has_cr {
-            let line = 1 + input[..byte].iter().filter(|&&b| b == b'\n').count() as u64;
+            let line = 1 + memchr::memchr_iter(b'\n', &input[..byte]).count() as u64;
             prop_assert_eq!(r.pos.line, line, "{}: line", label);
         }
     }

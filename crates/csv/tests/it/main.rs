@@ -8,3 +8,7 @@ mod common;
 mod differential;
 /// One fixture per framing rule, with its expected findings.
 mod fixtures;
+/// The dialect matrix.
+mod matrix;
+/// Parallel and sequential reading agree at chunk boundaries.
+mod parallel;
