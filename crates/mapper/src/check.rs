@@ -38,6 +38,13 @@ pub const MAX_MEASURE_NAME_BYTES: u32 = 256;
 const VALUE_COPY_BYTES: usize = 320;
 const SEED: u64 = 0x7473_6c6f_6164_0001;
 
+/// UTF-8 validity with an ASCII fast path (the reader has validated its
+/// blocks already, rule `C003`; this guards records from other sources).
+#[inline]
+fn valid_utf8(b: &[u8]) -> bool {
+    b.is_ascii() || std::str::from_utf8(b).is_ok()
+}
+
 #[inline]
 fn hasher() -> impl Hasher {
     FixedState::with_seed(SEED).build_hasher()
@@ -524,7 +531,7 @@ impl<'p> ChunkChecker<'p> {
                 }
                 continue;
             }
-            if std::str::from_utf8(v).is_err() {
+            if !valid_utf8(v) {
                 self.note_at(
                     rec,
                     Finding::new(&rules::INVALID_UTF8, pos).field(d.field),
@@ -546,9 +553,11 @@ impl<'p> ChunkChecker<'p> {
             }
             dims_size = dims_size.saturating_add(pair);
             present += 1;
-            dh.write_u32(i as u32);
-            dh.write_usize(v.len());
-            dh.write(v);
+            if plan.detect_duplicates {
+                dh.write_u32(i as u32);
+                dh.write_usize(v.len());
+                dh.write(v);
+            }
         }
         if present == 0 && parse_rule.is_none() {
             self.out
@@ -575,7 +584,7 @@ impl<'p> ChunkChecker<'p> {
                         Some(v),
                     );
                     row_rule.get_or_insert(&rules::MEASURE_NAME_NULL);
-                } else if std::str::from_utf8(v).is_err() {
+                } else if !valid_utf8(v) {
                     self.note_at(
                         rec,
                         Finding::new(&rules::INVALID_UTF8, pos).field(nf),
@@ -772,9 +781,7 @@ impl<'p> ChunkChecker<'p> {
                 Err(f) => Err((&rules::BOOLEAN_INVALID, Some(f))),
             },
             ScalarType::Varchar => {
-                if std::str::from_utf8(b).is_err() {
-                    Err((&rules::INVALID_UTF8, None))
-                } else {
+                if valid_utf8(b) {
                     let too_long = b.len() > MAX_VARCHAR_BYTES as usize;
                     if too_long {
                         self.note_at(
@@ -786,11 +793,14 @@ impl<'p> ChunkChecker<'p> {
                             Some(b),
                         );
                     }
-                    Ok((
-                        b.len() as u32,
-                        FixedState::with_seed(SEED).hash_one(b),
-                        too_long,
-                    ))
+                    let hash = if plan.detect_duplicates {
+                        FixedState::with_seed(SEED).hash_one(b)
+                    } else {
+                        0
+                    };
+                    Ok((b.len() as u32, hash, too_long))
+                } else {
+                    Err((&rules::INVALID_UTF8, None))
                 }
             }
             ScalarType::Timestamp => match value::parse_epoch(b, plan.time_unit.nanos()) {

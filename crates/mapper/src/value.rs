@@ -233,9 +233,54 @@ fn looks_like_double(b: &[u8]) -> bool {
     i == n
 }
 
+/// Powers of ten exactly representable in binary64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path for plain decimals (`[+-]?[0-9]*\.?[0-9]*`, no
+/// exponent): a mantissa below 2^53 and at most 22 fraction digits give the
+/// correctly rounded value with one division. `None` when it does not
+/// apply (the caller then uses the standard parser).
+#[inline]
+fn fast_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.len() > 19 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut frac: Option<usize> = None;
+    let mut n = 0usize;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d <= 9 {
+            m = m * 10 + u64::from(d);
+            n += 1;
+        } else if c == b'.' && frac.is_none() {
+            frac = Some(i);
+        } else {
+            return None;
+        }
+    }
+    if n == 0 || m > (1 << 53) {
+        return None;
+    }
+    let scale = frac.map_or(0, |i| digits.len() - i - 1);
+    let v = m as f64 / POW10[scale];
+    Some(if neg { -v } else { v })
+}
+
 /// Parses a DOUBLE: the grammar above, and finite.
 #[inline]
 pub(crate) fn parse_double(b: &[u8]) -> Result<f64, Fault> {
+    if let Some(v) = fast_decimal(b) {
+        return Ok(v);
+    }
     if !looks_like_double(b) {
         return Err(double_fault(b));
     }
@@ -425,6 +470,12 @@ mod tests {
                 prop_assert_eq!(parse_double(s.as_bytes()), Ok(v));
                 let s = format!("{v}");
                 prop_assert_eq!(parse_double(s.as_bytes()), Ok(v));
+            }
+
+            #[test]
+            fn fast_decimals_agree_with_std(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, neg: bool, w in 0usize..12) {
+                let s = format!("{}{int}.{frac:0w$}", if neg { "-" } else { "" });
+                prop_assert_eq!(parse_double(s.as_bytes()), Ok(s.parse::<f64>().unwrap()));
             }
 
             #[test]
