@@ -8,7 +8,11 @@
 
 pub mod atomic;
 pub mod aws;
+pub mod emit;
 pub mod error_report;
 pub mod input;
+pub mod progress;
 pub mod rules;
 pub mod s3;
+pub mod timestream;
+pub mod validate;

@@ -29,9 +29,9 @@ pub struct S3Error {
     pub message: String,
 }
 
-fn describe<E: std::error::Error + 'static>(e: &aws_sdk_s3::error::SdkError<E>) -> String
+fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
 where
-    E: aws_sdk_s3::error::ProvideErrorMetadata,
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
     use aws_sdk_s3::error::ProvideErrorMetadata;
     match (e.code(), e.message()) {
@@ -100,7 +100,7 @@ impl S3Source {
                     });
                 }
             }
-            out.sort_by(|a, b| a.name().cmp(&b.name()));
+            out.sort_by_key(Input::name);
             Ok(out)
         })
     }

@@ -1,0 +1,477 @@
+//! The validation pipeline: every input through the CSV reader and the
+//! mapper, in parallel within a file, into per-file results and the task's
+//! predicted `ProgressReport`; optionally the records, to an emitter.
+//!
+//! Files are read one after the other, each by all worker threads (chunks of
+//! one file are parsed in parallel by tsload-csv; the outcomes come back in
+//! file order). A file that fails as a whole (unreadable, byte order mark,
+//! no header, a mapped column missing) counts one `FileFailures` and no rows,
+//! as the service would count it [INF: §2.4].
+
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, ReadOptions, Record};
+use tsload_mapper::{
+    CheckContext, ChunkChecker, ChunkOutcome, DuplicateStats, Duplicates, FileMerger, FileResult,
+    Plan, ReasonLines, RuleCount, TaskTotals, WriteRecord,
+};
+use tsload_model::diag::{Diagnostic, Location};
+use tsload_model::effective::{CsvDialect, DataModel};
+
+use crate::emit::{EmitError, RecordWriter};
+use crate::input::Input;
+use crate::progress::Progress;
+use crate::rules;
+
+/// Opens inputs for reading.
+pub trait Opener: Sync {
+    /// A reader over the input's bytes.
+    fn open(&self, input: &Input) -> io::Result<Box<dyn Read + Send>>;
+}
+
+/// Opens local files and standard input.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalOpener;
+
+impl Opener for LocalOpener {
+    fn open(&self, input: &Input) -> io::Result<Box<dyn Read + Send>> {
+        match input {
+            Input::File { path, .. } => Ok(Box::new(std::fs::File::open(path)?)),
+            Input::Stdin => Ok(Box::new(io::stdin())),
+            Input::S3 { .. } => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "S3 inputs need an S3 opener",
+            )),
+        }
+    }
+}
+
+/// How to run a validation.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads (≥ 1).
+    pub threads: usize,
+    /// Only the first N data rows of each file.
+    pub sample_rows: Option<u64>,
+    /// What the mapper checks against (window, caps, record version).
+    pub context: CheckContext,
+    /// Reader tuning (its `threads` is overridden by [`Options::threads`]).
+    pub read: ReadOptions,
+    /// Distinct keys remembered for duplicate detection (0 disables it).
+    pub duplicate_keys: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        let read = ReadOptions::default();
+        Self {
+            threads: read.threads,
+            sample_rows: None,
+            context: CheckContext::default(),
+            read,
+            duplicate_keys: tsload_mapper::DEFAULT_DUPLICATE_KEYS,
+        }
+    }
+}
+
+/// One input's outcome.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    /// The input.
+    pub input: Input,
+    /// Bytes read.
+    pub bytes: u64,
+    /// The mapper's result: counters, diagnostics, failed line ranges.
+    pub result: FileResult,
+    /// Whether `--sample` stopped reading before the end.
+    pub sampled: bool,
+}
+
+/// A whole run.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// Per input, in input order.
+    pub files: Vec<FileOutcome>,
+    /// The task's predicted counters and per-rule counts.
+    pub totals: TaskTotals,
+    /// Load-wide duplicate detection.
+    pub duplicates: DuplicateStats,
+    /// Records written to the emitter, if one was given.
+    pub emitted: Option<u64>,
+}
+
+/// A failure that stops the run (exit code 2). Problems of single inputs
+/// are file failures inside [`Validation`] instead.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The emitted records could not be written.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
+    /// The worker threads could not be started.
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    /// The dialect cannot be read (the task checks explain why).
+    #[error("cannot read this CSV dialect: {0}")]
+    Dialect(#[from] tsload_csv::DialectError),
+}
+
+/// The sink of one chunk: the mapper's checker, plus the built records
+/// when they are emitted.
+struct Sink<'p> {
+    checker: ChunkChecker<'p>,
+    records: Option<Vec<WriteRecord>>,
+}
+
+impl ChunkSink for Sink<'_> {
+    type Output = (ChunkOutcome, Vec<WriteRecord>);
+
+    #[inline]
+    fn record(&mut self, record: &Record<'_>) {
+        match &mut self.records {
+            None => {
+                self.checker.check_row(record);
+            }
+            Some(out) => {
+                self.checker.check_and_build(record, out);
+            }
+        }
+    }
+
+    fn finish(self) -> Self::Output {
+        (self.checker.finish(), self.records.unwrap_or_default())
+    }
+}
+
+/// Reasons of file failures found by the reader, for the error report.
+fn file_failure_reason(rule: &tsload_model::Rule) -> &'static str {
+    use tsload_csv::rules as c;
+    if std::ptr::eq(rule, &raw const c::UTF8_BOM)
+        || std::ptr::eq(rule, &raw const c::UTF16_UTF32_BOM)
+    {
+        "The file starts with a byte order mark (BOM); batch load expects UTF-8 without one."
+    } else if std::ptr::eq(rule, &raw const c::EMPTY_INPUT) {
+        "The file is empty: it has no header."
+    } else {
+        "The file could not be read."
+    }
+}
+
+/// Runs the validation.
+pub struct Pipeline<'a> {
+    model: &'a DataModel,
+    dialect: &'a CsvDialect,
+    options: Options,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl<'a> Pipeline<'a> {
+    /// A pipeline for `model` in `dialect`.
+    pub fn new(
+        model: &'a DataModel,
+        dialect: &'a CsvDialect,
+        options: Options,
+    ) -> Result<Self, PipelineError> {
+        let threads = options.threads.max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("tsload-worker-{i}"))
+            .build()?;
+        // Reject an unreadable dialect before any input is opened.
+        CsvReader::new(io::empty(), dialect, options.read.clone())?;
+        Ok(Self {
+            model,
+            dialect,
+            options,
+            pool: Arc::new(pool),
+        })
+    }
+
+    /// Validates `inputs` in order; records go to `emit` when given.
+    pub fn run(
+        &self,
+        inputs: &[Input],
+        opener: &dyn Opener,
+        mut emit: Option<Box<dyn RecordWriter>>,
+        progress: &dyn Progress,
+    ) -> Result<Validation, PipelineError> {
+        let mut dups = Duplicates::new(self.options.duplicate_keys);
+        let mut totals = TaskTotals::default();
+        let mut files = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            progress.input_started(&input.name(), input.size());
+            let outcome = self.file(input, opener, &mut dups, emit.as_deref_mut(), progress)?;
+            progress.input_finished(&input.name());
+            totals.add(&outcome.result);
+            files.push(outcome);
+        }
+        let emitted = match emit {
+            Some(w) => Some(w.finish()?),
+            None => None,
+        };
+        Ok(Validation {
+            files,
+            totals,
+            duplicates: dups.stats(),
+            emitted,
+        })
+    }
+
+    fn file(
+        &self,
+        input: &Input,
+        opener: &dyn Opener,
+        dups: &mut Duplicates,
+        emit: Option<&mut (dyn RecordWriter + '_)>,
+        progress: &dyn Progress,
+    ) -> Result<FileOutcome, PipelineError> {
+        let name = input.name();
+        let size = input.size().unwrap_or(0);
+        let fail = |diags: Vec<Diagnostic>, bytes: u64| {
+            let mut result = FileResult::file_failure(name.clone(), diags, bytes);
+            // Reader findings get the reader's own reasons in the report.
+            for d in &result.diagnostics {
+                if d.rule.code.starts_with('C') || d.rule.code.starts_with('F') {
+                    result
+                        .errors
+                        .retain(|e| e.reason != tsload_mapper::rules::FRAMING_REASON);
+                    let reason = file_failure_reason(d.rule);
+                    if !result.errors.iter().any(|e| e.reason == reason) {
+                        result.errors.push(ReasonLines {
+                            reason,
+                            line_ranges: vec![[1, 1]],
+                            truncated: false,
+                        });
+                    }
+                }
+            }
+            FileOutcome {
+                input: input.clone(),
+                bytes,
+                result,
+                sampled: false,
+            }
+        };
+        let src = match opener.open(input) {
+            Ok(s) => s,
+            Err(e) => {
+                let d = Diagnostic::new(
+                    &rules::F006,
+                    Location::Input,
+                    format!("cannot open the input: {e}"),
+                )
+                .with_hint("check the path and your permissions");
+                return Ok(fail(vec![d], size));
+            }
+        };
+        let mut read = self.options.read.clone();
+        read.threads = self.options.threads.max(1);
+        let mut reader =
+            CsvReader::new(src, self.dialect, read)?.with_thread_pool(self.pool.clone());
+        let header = match reader.header() {
+            Ok(HeaderOutcome::Header(h)) => h,
+            Ok(HeaderOutcome::Empty) => {
+                let d = Diagnostic::new(
+                    &tsload_csv::rules::EMPTY_INPUT,
+                    Location::Input,
+                    "the input has no header: it is empty or holds only blank lines",
+                )
+                .with_hint("remove empty objects from the source prefix");
+                return Ok(fail(vec![d], reader.stats().bytes));
+            }
+            Ok(HeaderOutcome::NotUtf8(bom)) => {
+                let d = Diagnostic::new(
+                    bom.rule(),
+                    Location::Data {
+                        line: 1,
+                        byte: 0,
+                        record: 0,
+                        field: None,
+                        column: None,
+                    },
+                    format!(
+                        "the input starts with a {} byte order mark; batch load reads UTF-8",
+                        bom.encoding()
+                    ),
+                )
+                .with_hint("convert the file to UTF-8 without a byte order mark");
+                return Ok(fail(vec![d], size));
+            }
+            Err(e) => {
+                let d = Diagnostic::new(&rules::F006, Location::Input, e.to_string());
+                return Ok(fail(vec![d], reader.stats().bytes));
+            }
+        };
+        let mut header_diags: Vec<Diagnostic> = header
+            .issues
+            .iter()
+            .map(|i| {
+                let field = i.field;
+                let column = field.and_then(|f| header.names.get(f as usize).cloned());
+                Diagnostic::new(
+                    i.rule,
+                    Location::Data {
+                        line: header.position.line,
+                        byte: header.position.byte + u64::from(i.offset),
+                        record: 0,
+                        field,
+                        column: column.clone(),
+                    },
+                    format!("header: {}", i.rule.summary),
+                )
+                .with_file(name.clone())
+            })
+            .collect();
+        if let Some(bom) = header.bom {
+            let d = Diagnostic::new(
+                bom.rule(),
+                Location::Data {
+                    line: 1,
+                    byte: 0,
+                    record: 0,
+                    field: None,
+                    column: None,
+                },
+                "the input starts with a UTF-8 byte order mark (BOM); the service fails such files",
+            )
+            .with_hint(
+                "remove the first three bytes (`EF BB BF`), e.g. save as \"CSV UTF-8\" without BOM",
+            );
+            header_diags.insert(0, d);
+            return Ok(fail(header_diags, size));
+        }
+        let plan = match Plan::compile(
+            self.model,
+            self.dialect,
+            &header.names,
+            &self.options.context,
+        ) {
+            Ok(p) => p,
+            Err(mut diags) => {
+                diags.extend(header_diags);
+                return Ok(fail(diags, size));
+            }
+        };
+        let mut merger = FileMerger::new(&plan, name.clone(), dups);
+        let building = emit.is_some();
+        let mut emit = emit;
+        let mut emit_error: Option<EmitError> = None;
+        let mut sampled = false;
+        let stats = if let Some(limit) = self.options.sample_rows {
+            let mut checker = ChunkChecker::new(&plan);
+            let mut records = Vec::new();
+            let mut rows = 0u64;
+            loop {
+                if rows >= limit {
+                    sampled = true;
+                    break;
+                }
+                let rec = match reader.read_record() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => break,
+                    Err(e) => {
+                        header_diags.push(
+                            Diagnostic::new(&rules::F006, Location::Input, e.to_string())
+                                .with_file(name.clone()),
+                        );
+                        break;
+                    }
+                };
+                if building {
+                    checker.check_and_build(&rec, &mut records);
+                } else {
+                    checker.check_row(&rec);
+                }
+                rows += 1;
+            }
+            merger.push(checker.finish(), tsload_csv::Position::default());
+            if let Some(w) = emit.as_deref_mut()
+                && let Err(e) = w.write(&records)
+            {
+                emit_error = Some(e);
+            }
+            progress.advance(reader.stats().bytes, rows);
+            Ok(reader.stats())
+        } else {
+            let rows_hint = self.options.read.chunk_bytes / 48;
+            reader.run(
+                || Sink {
+                    checker: ChunkChecker::with_capacity(&plan, rows_hint),
+                    records: building.then(Vec::new),
+                },
+                |done| {
+                    let (outcome, records) = done.output;
+                    merger.push(outcome, done.base);
+                    progress.advance(done.stats.bytes, done.stats.records);
+                    if let Some(w) = emit.as_deref_mut()
+                        && let Err(e) = w.write(&records)
+                    {
+                        emit_error = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                },
+            )
+        };
+        if let Some(e) = emit_error {
+            return Err(e.into());
+        }
+        let stats = match stats {
+            Ok(s) => s,
+            Err(e) => {
+                // A read error in the middle of the input: the file fails.
+                let d = Diagnostic::new(
+                    &rules::F006,
+                    Location::Input,
+                    format!("reading stopped: {e}"),
+                )
+                .with_hint("check the input is readable to its end");
+                return Ok(fail(vec![d], size));
+            }
+        };
+        let bytes = stats.bytes;
+        let mut result = merger.finish(input.size().unwrap_or(bytes));
+        if stats.blank_lines > 0 {
+            let line = stats.first_blank_line.unwrap_or(0);
+            let d = Diagnostic::new(
+                &tsload_csv::rules::BLANK_LINES,
+                Location::Data {
+                    line,
+                    byte: 0,
+                    record: 0,
+                    field: None,
+                    column: None,
+                },
+                format!(
+                    "{} blank line(s) skipped; the first at line {line}",
+                    stats.blank_lines
+                ),
+            )
+            .with_file(name.clone())
+            .with_hint("remove blank lines; the service's handling of them is undocumented");
+            bump(&mut result.rule_counts, d.rule);
+            header_diags.push(d);
+        }
+        for d in &header_diags {
+            if !std::ptr::eq(d.rule, &raw const tsload_csv::rules::BLANK_LINES) {
+                bump(&mut result.rule_counts, d.rule);
+            }
+        }
+        result.diagnostics.splice(0..0, header_diags);
+        result.rule_counts.sort_by_key(|c| c.rule.code);
+        Ok(FileOutcome {
+            input: input.clone(),
+            bytes,
+            result,
+            sampled,
+        })
+    }
+}
+
+fn bump(counts: &mut Vec<RuleCount>, rule: &'static tsload_model::Rule) {
+    match counts.iter_mut().find(|c| std::ptr::eq(c.rule, rule)) {
+        Some(c) => c.count += 1,
+        None => counts.push(RuleCount { rule, count: 1 }),
+    }
+}

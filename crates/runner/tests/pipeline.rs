@@ -1,0 +1,297 @@
+//! The validation pipeline end to end on in-memory and fixture inputs.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use tsload_csv::ReadOptions;
+use tsload_mapper::CheckContext;
+use tsload_model::effective::{CsvDialect, DataModel};
+use tsload_runner::emit;
+use tsload_runner::input::Input;
+use tsload_runner::progress::NoProgress;
+use tsload_runner::validate::{Opener, Options, Pipeline, Validation};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn model_of(path: &Path) -> (DataModel, CsvDialect, i64) {
+    let text = std::fs::read(path).unwrap();
+    let loaded = tsload_model::load_bytes(&text, &path.display().to_string()).unwrap();
+    let m = DataModel::from_wire(loaded.data_model().unwrap()).unwrap();
+    let csv = loaded
+        .request
+        .data_source_configuration
+        .as_ref()
+        .and_then(|d| d.csv_configuration.as_ref());
+    (
+        m,
+        CsvDialect::from_wire(csv).unwrap(),
+        loaded.request.record_version.unwrap_or(1),
+    )
+}
+
+/// In-memory inputs by name.
+struct Mem(Vec<(String, Vec<u8>)>);
+
+impl Opener for Mem {
+    fn open(&self, input: &Input) -> std::io::Result<Box<dyn Read + Send>> {
+        let name = input.name();
+        let data = self
+            .0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| d.clone());
+        match data {
+            Some(d) => Ok(Box::new(std::io::Cursor::new(d))),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such input",
+            )),
+        }
+    }
+}
+
+fn file(name: &str, size: usize) -> Input {
+    Input::File {
+        path: PathBuf::from(name),
+        size: size as u64,
+    }
+}
+
+fn options(threads: usize, read: ReadOptions) -> Options {
+    Options {
+        threads,
+        read,
+        context: CheckContext {
+            reference_time_ns: 1_800_000_000_000_000_000,
+            ..CheckContext::default()
+        },
+        ..Options::default()
+    }
+}
+
+fn run(
+    model: &DataModel,
+    dialect: &CsvDialect,
+    opts: Options,
+    files: &[(&str, &[u8])],
+) -> Validation {
+    let mem = Mem(files
+        .iter()
+        .map(|(n, d)| ((*n).to_owned(), d.to_vec()))
+        .collect());
+    let inputs: Vec<Input> = files.iter().map(|(n, d)| file(n, d.len())).collect();
+    Pipeline::new(model, dialect, opts)
+        .unwrap()
+        .run(&inputs, &mem, None, &NoProgress)
+        .unwrap()
+}
+
+const HOSTS: &str = "multi-measure-hosts";
+
+#[test]
+fn fixture_is_clean_and_counts_rows() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let v = run(
+        &m,
+        &d,
+        options(2, ReadOptions::default()),
+        &[("data.csv", &data)],
+    );
+    let c = v.totals.counters;
+    assert_eq!(c.records_processed, 24);
+    assert_eq!(c.records_ingested, 24);
+    assert_eq!(
+        c.parse_failures + c.record_ingestion_failures + c.file_failures,
+        0
+    );
+}
+
+/// Findings, counters and line ranges are the same whatever the threads and
+/// chunk sizes (chunks of a few bytes cross every record).
+#[test]
+fn results_do_not_depend_on_threads_or_chunking() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let mut data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    data.extend_from_slice(
+        b"n/a,us-east-1,web-01,1,2,3,true,OK\n1715000100000,us-east-1,web-01,x,2,3,true,\"a\nb\"\n",
+    );
+    data.extend_from_slice(
+        b"1715000100001,us-east-1,web-01,1.5,2,3.5,maybe,OK\n1715000100002,us-east-1\n",
+    );
+    let base = run(
+        &m,
+        &d,
+        options(1, ReadOptions::default()),
+        &[("data.csv", &data)],
+    );
+    for threads in [1, 2, 3] {
+        let tiny = ReadOptions {
+            chunk_bytes: 7,
+            window_bytes: 64,
+            read_bytes: 3,
+            ..ReadOptions::tiny(threads)
+        };
+        let v = run(&m, &d, options(threads, tiny), &[("data.csv", &data)]);
+        assert_eq!(v.totals.counters, base.totals.counters, "threads={threads}");
+        let f0 = &base.files[0].result;
+        let f1 = &v.files[0].result;
+        assert_eq!(f1.diagnostics, f0.diagnostics, "threads={threads}");
+        assert_eq!(f1.errors, f0.errors, "threads={threads}");
+    }
+    let c = base.totals.counters;
+    assert_eq!(c.records_processed, 28);
+    assert_eq!(
+        c.parse_failures, 4,
+        "{:#?}",
+        base.files[0].result.diagnostics
+    );
+}
+
+#[test]
+fn file_failures_count_once_and_have_report_reasons() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let bom =
+        b"\xEF\xBB\xBFtime,region,hostname,cpu,mem,requests,healthy,status\n1,a,b,1,2,3,true,OK\n";
+    let missing = b"time,region,cpu\n1,a,1\n";
+    let v = run(
+        &m,
+        &d,
+        options(2, ReadOptions::default()),
+        &[
+            ("bom.csv", bom),
+            ("missing.csv", missing),
+            ("empty.csv", b""),
+        ],
+    );
+    assert_eq!(v.totals.counters.file_failures, 3);
+    assert_eq!(v.totals.counters.records_processed, 0);
+    for f in &v.files {
+        assert_eq!(
+            f.result.errors.len(),
+            1,
+            "{}: {:?}",
+            f.input,
+            f.result.errors
+        );
+        assert_eq!(f.result.errors[0].line_ranges, vec![[1, 1]]);
+    }
+    assert!(
+        v.files[0].result.errors[0]
+            .reason
+            .contains("byte order mark")
+    );
+    // An input that cannot be opened is a file failure too.
+    let mem = Mem(vec![]);
+    let p = Pipeline::new(&m, &d, options(1, ReadOptions::default())).unwrap();
+    let v = p
+        .run(&[file("gone.csv", 10)], &mem, None, &NoProgress)
+        .unwrap();
+    assert_eq!(v.totals.counters.file_failures, 1);
+    assert_eq!(v.files[0].result.diagnostics[0].rule.code, "F006");
+}
+
+#[test]
+fn sample_reads_only_the_first_rows() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let opts = Options {
+        sample_rows: Some(5),
+        ..options(2, ReadOptions::default())
+    };
+    let v = run(&m, &d, opts, &[("data.csv", &data)]);
+    assert_eq!(v.totals.counters.records_processed, 5);
+    assert!(v.files[0].sampled);
+}
+
+fn emit_to(path: &Path, dir: &str) -> (Validation, DataModel) {
+    let task = fixtures().join("valid").join(dir);
+    let model_file = if task.join("task.json").exists() {
+        task.join("task.json")
+    } else {
+        task.join("model.json")
+    };
+    let (m, d, _) = model_of(&model_file);
+    let data = std::fs::read(task.join("data.csv")).unwrap();
+    let writer = emit::open(path, &m).unwrap();
+    let mem = Mem(vec![("data.csv".into(), data.clone())]);
+    let v = Pipeline::new(&m, &d, options(2, ReadOptions::tiny(2)))
+        .unwrap()
+        .run(
+            &[file("data.csv", data.len())],
+            &mem,
+            Some(writer),
+            &NoProgress,
+        )
+        .unwrap();
+    (v, m)
+}
+
+#[test]
+fn jsonl_emit_reads_back_as_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("records.jsonl");
+    let (v, _) = emit_to(&out, HOSTS);
+    assert_eq!(v.emitted, Some(24));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let records: Vec<tsload_mapper::WriteRecord> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 24);
+    insta::assert_snapshot!(
+        "first-emitted-record",
+        serde_json::to_string_pretty(&records[0]).unwrap()
+    );
+    // In input order.
+    let times: Vec<i64> = records.iter().map(|r| r.time.parse().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn parquet_emit_reads_back_in_the_table_shape() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    for dir_name in [HOSTS, "mixed-measures", "tab-separated-nulls"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("records.parquet");
+        let (v, _) = emit_to(&out, dir_name);
+        let n = v.emitted.unwrap();
+        assert!(n > 0);
+        let reader = SerializedFileReader::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let meta = reader.metadata();
+        assert_eq!(meta.file_metadata().num_rows() as u64, n, "{dir_name}");
+        let schema: Vec<String> = meta
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name().to_owned())
+            .collect();
+        let rows: Vec<String> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .take(3)
+            .map(|r| r.unwrap().to_string())
+            .collect();
+        insta::assert_snapshot!(
+            format!("parquet-{dir_name}"),
+            format!("{schema:?}\n{}", rows.join("\n"))
+        );
+    }
+}
+
+#[test]
+fn emit_errors_leave_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("records.csv");
+    let (m, _, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    assert!(matches!(
+        emit::open(&bad, &m),
+        Err(emit::EmitError::UnknownFormat(_))
+    ));
+    let missing_dir = dir.path().join("no/such/dir/records.jsonl");
+    assert!(emit::open(&missing_dir, &m).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
