@@ -329,7 +329,8 @@ impl ChunkOutcome {
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
     state: u8,
-    too_long: bool,
+    /// A limit the value breaks (the record then fails ingestion).
+    limit: Option<&'static Rule>,
     size: u32,
     hash: u64,
 }
@@ -458,7 +459,7 @@ impl<'p> ChunkChecker<'p> {
         let tf = plan.time_field;
         let tb = rec.field(tf as usize);
         let mut time_ns = 0;
-        if plan.is_null(tb) {
+        if plan.is_null(tb, rec.is_quoted(tf as usize)) {
             self.note_at(
                 rec,
                 Finding::new(&rules::TIME_NULL, pos).field(tf),
@@ -514,7 +515,7 @@ impl<'p> ChunkChecker<'p> {
         let mut present = 0u32;
         for (i, d) in plan.dims.iter().enumerate() {
             let v = rec.field(d.field as usize);
-            if plan.is_null(v) {
+            if plan.is_null(v, rec.is_quoted(d.field as usize)) {
                 if d.required {
                     self.note_at(
                         rec,
@@ -539,6 +540,15 @@ impl<'p> ChunkChecker<'p> {
                 );
                 parse_rule.get_or_insert(&rules::INVALID_UTF8);
                 continue;
+            }
+            if v.is_empty() {
+                // A quoted `""`: not null, an empty string [3P].
+                self.note_at(
+                    rec,
+                    Finding::new(&rules::DIMENSION_EMPTY, pos).field(d.field),
+                    None,
+                );
+                row_rule.get_or_insert(&rules::DIMENSION_EMPTY);
             }
             let pair = (d.name.len() + v.len()) as u32;
             if pair > MAX_DIMENSION_PAIR_BYTES {
@@ -577,7 +587,7 @@ impl<'p> ChunkChecker<'p> {
             None => &plan.all_specs,
             Some(nf) => {
                 let v = rec.field(nf as usize);
-                if plan.is_null(v) {
+                if v.is_empty() || plan.is_null(v, rec.is_quoted(nf as usize)) {
                     self.note_at(
                         rec,
                         Finding::new(&rules::MEASURE_NAME_NULL, pos).field(nf),
@@ -645,7 +655,7 @@ impl<'p> ChunkChecker<'p> {
             let name_len = spec.measure_name.as_ref().map_or(name.len(), String::len) as u32;
             let mut size = 8 + dims_size + name_len;
             let mut count = 0u32;
-            let mut too_long = false;
+            let mut limit: Option<&'static Rule> = None;
             let mut vh = hasher();
             for si in spec.slots.clone() {
                 let c = self.cells[si as usize];
@@ -657,7 +667,7 @@ impl<'p> ChunkChecker<'p> {
                 if spec.multi {
                     size = size.saturating_add(plan.slots[si as usize].name.len() as u32);
                 }
-                too_long |= c.too_long;
+                limit = limit.or(c.limit);
                 vh.write_u32(si);
                 vh.write_u64(c.hash);
             }
@@ -672,8 +682,8 @@ impl<'p> ChunkChecker<'p> {
                     .note(Finding::new(&rules::NO_MEASURES, pos).spec(s), None);
                 rule.get_or_insert(&rules::NO_MEASURES);
             }
-            if too_long {
-                rule.get_or_insert(&rules::VARCHAR_TOO_LONG);
+            if let Some(l) = limit {
+                rule.get_or_insert(l);
             }
             if count > MAX_MEASURES {
                 self.out.note(
@@ -748,20 +758,21 @@ impl<'p> ChunkChecker<'p> {
         let plan = self.plan;
         let slot = &plan.slots[si];
         let b = rec.field(slot.field as usize);
-        if plan.is_null(b) {
+        if plan.is_null(b, rec.is_quoted(slot.field as usize)) {
             return Ok(Cell::default());
         }
         self.out.stats[si + 1].nonnull += 1;
-        let parsed: Result<(u32, u64, bool), (&'static Rule, Option<Fault>)> = match slot.ty {
+        type Parsed = Result<(u32, u64, Option<&'static Rule>), (&'static Rule, Option<Fault>)>;
+        let parsed: Parsed = match slot.ty {
             ScalarType::Double => match value::parse_double(b) {
-                Ok(v) => Ok((8, if v == 0.0 { 0 } else { v.to_bits() }, false)),
+                Ok(v) => Ok((8, if v == 0.0 { 0 } else { v.to_bits() }, None)),
                 Err(f @ (Fault::NaN | Fault::Infinite | Fault::Overflow)) => {
                     Err((&rules::DOUBLE_NOT_FINITE, Some(f)))
                 }
                 Err(f) => Err((&rules::DOUBLE_INVALID, Some(f))),
             },
             ScalarType::Bigint => match value::parse_bigint(b) {
-                Ok(v) => Ok((8, v as u64, false)),
+                Ok(v) => Ok((8, v as u64, None)),
                 Err(Fault::Overflow) => Err((&rules::BIGINT_OUT_OF_RANGE, Some(Fault::Overflow))),
                 Err(f) => Err((&rules::BIGINT_INVALID, Some(f))),
             },
@@ -776,14 +787,25 @@ impl<'p> ChunkChecker<'p> {
                             Some(b),
                         );
                     }
-                    Ok((1, u64::from(v), false))
+                    Ok((1, u64::from(v), None))
                 }
                 Err(f) => Err((&rules::BOOLEAN_INVALID, Some(f))),
             },
             ScalarType::Varchar => {
                 if valid_utf8(b) {
-                    let too_long = b.len() > MAX_VARCHAR_BYTES as usize;
-                    if too_long {
+                    let mut limit = None;
+                    if b.is_empty() {
+                        // A quoted `""`: an empty string, not a value.
+                        self.note_at(
+                            rec,
+                            Finding::new(&rules::VARCHAR_EMPTY, rec.position())
+                                .field(slot.field)
+                                .slot(si),
+                            None,
+                        );
+                        limit = Some(&rules::VARCHAR_EMPTY);
+                    } else if b.len() > MAX_VARCHAR_BYTES as usize {
+                        limit = Some(&rules::VARCHAR_TOO_LONG);
                         self.note_at(
                             rec,
                             Finding::new(&rules::VARCHAR_TOO_LONG, rec.position())
@@ -798,22 +820,22 @@ impl<'p> ChunkChecker<'p> {
                     } else {
                         0
                     };
-                    Ok((b.len() as u32, hash, too_long))
+                    Ok((b.len() as u32, hash, limit))
                 } else {
                     Err((&rules::INVALID_UTF8, None))
                 }
             }
             ScalarType::Timestamp => match value::parse_epoch(b, plan.time_unit.nanos()) {
-                Ok((ns, _)) => Ok((8, ns as u64, false)),
+                Ok((ns, _)) => Ok((8, ns as u64, None)),
                 Err(f) => Err((&rules::TIMESTAMP_INVALID, Some(f))),
             },
         };
         match parsed {
-            Ok((size, hash, too_long)) => {
+            Ok((size, hash, limit)) => {
                 self.out.stats[si + 1].ok += 1;
                 Ok(Cell {
                     state: OK,
-                    too_long,
+                    limit,
                     size,
                     hash,
                 })

@@ -60,8 +60,10 @@
 //!   never claim the service documents them. The decisions:
 //!   - columns match the header by exact bytes; unmapped columns are
 //!     ignored with a warning [INF];
-//!   - an empty field, and a field equal to `NullValue` (quoted or not), is
-//!     null [INF]; a null measure is left out of its record, a null
+//!   - nulls follow the CSV reader's decision [INF]: an unquoted field that
+//!     is empty or equals `NullValue` is null; a quoted field never is
+//!     (`""` is an empty string: `R019` for VARCHAR, `R024` for a
+//!     dimension). A null measure is left out of its record, a null
 //!     dimension is left out with a warning (`R020`), a record left without
 //!     dimensions (`R022`, [3P]) or measures (`R031`) fails;
 //!   - a null time, a non-integer time, and any value that does not convert

@@ -586,11 +586,13 @@ impl Plan {
         self.header.get(i as usize).map_or("", String::as_str)
     }
 
-    /// Whether a cell is null: empty [INF: batchload-spec §2.5 item 7], or
-    /// equal to `NullValue` [INF], quoted or not.
+    /// Whether a cell is null, as the CSV reader decides it (tsload-csv
+    /// `NullMatcher`, [INF]): an **unquoted** field that is empty
+    /// (batchload-spec §2.5 item 7) or equal to `NullValue`. A quoted field
+    /// is never null: `""` is an empty string, `"NULL"` the text `NULL`.
     #[inline]
-    pub(crate) fn is_null(&self, b: &[u8]) -> bool {
-        b.is_empty() || self.null_value.as_deref() == Some(b)
+    pub(crate) fn is_null(&self, b: &[u8], quoted: bool) -> bool {
+        !quoted && (b.is_empty() || self.null_value.as_deref() == Some(b))
     }
 
     /// The specs a `MeasureNameColumn` value selects (binary search, no

@@ -158,7 +158,7 @@ pub(crate) fn build(
         .iter()
         .filter_map(|d| {
             let v = rec.field(d.field as usize);
-            (!plan.is_null(v)).then(|| WriteDimension {
+            (!plan.is_null(v, rec.is_quoted(d.field as usize))).then(|| WriteDimension {
                 name: d.name.clone(),
                 value: lossy(v),
                 dimension_value_type: DimensionValueType::Varchar,
@@ -170,7 +170,7 @@ pub(crate) fn build(
     for si in spec.slots.clone() {
         let slot = &plan.slots[si as usize];
         let b = rec.field(slot.field as usize);
-        if plan.is_null(b) {
+        if plan.is_null(b, rec.is_quoted(slot.field as usize)) {
             continue;
         }
         values.push(WriteMeasureValue {

@@ -268,6 +268,14 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
             ),
             Some("shorten the text; the record fails ingestion".into()),
         ),
+        "R019" => (
+            format!("{c}, {measure}: the VARCHAR value is a quoted empty string, which is not a value"),
+            Some("leave the field unquoted and empty to omit the measure, or write a value".into()),
+        ),
+        "R024" => (
+            format!("{dim}in {c} is a quoted empty string; dimension values cannot be empty"),
+            Some("leave the field unquoted and empty to omit the dimension, or write a value".into()),
+        ),
         "R018" => (
             format!("{c} is not valid UTF-8"),
             Some("save the file as UTF-8".into()),

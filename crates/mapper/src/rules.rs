@@ -188,6 +188,14 @@ rule!(
     "a TIMESTAMP value is not an integer epoch in the TimeUnit within 1970..2262"
 );
 rule!(
+    VARCHAR_EMPTY,
+    "R019",
+    "varchar-empty",
+    Error,
+    Model,
+    "a VARCHAR value is a quoted empty string; a measure value has at least 1 character"
+);
+rule!(
     INVALID_UTF8,
     "R018",
     "invalid-utf8",
@@ -220,6 +228,14 @@ rule!(
     Error,
     ThirdParty,
     "every dimension of the row is null; a record needs at least one"
+);
+rule!(
+    DIMENSION_EMPTY,
+    "R024",
+    "dimension-empty-string",
+    Error,
+    ThirdParty,
+    "a dimension value is a quoted empty string"
 );
 rule!(
     PARTITION_KEY_MISSING,
@@ -331,10 +347,12 @@ pub static RULES: &[&Rule] = &[
     &VARCHAR_TOO_LONG,
     &TIMESTAMP_INVALID,
     &INVALID_UTF8,
+    &VARCHAR_EMPTY,
     &DIMENSION_NULL,
     &DIMENSION_TOO_LONG,
     &NO_DIMENSIONS,
     &PARTITION_KEY_MISSING,
+    &DIMENSION_EMPTY,
     &NO_MEASURES,
     &TOO_MANY_MEASURES,
     &RECORD_TOO_LARGE,
@@ -378,8 +396,8 @@ pub fn failure_class(rule: &Rule) -> FailureClass {
     }
     match rule.code {
         "H001" | "H002" => FailureClass::File,
-        "H005" | "R004" | "R005" | "R006" | "R016" | "R021" | "R022" | "R023" | "R031" | "R032"
-        | "R033" | "R034" | "R035" | "R036" => FailureClass::RecordIngestion,
+        "H005" | "R004" | "R005" | "R006" | "R016" | "R019" | "R021" | "R024" | "R022" | "R023"
+        | "R031" | "R032" | "R033" | "R034" | "R035" | "R036" => FailureClass::RecordIngestion,
         _ => FailureClass::Parse,
     }
 }
@@ -405,10 +423,12 @@ pub fn service_reason(rule: &Rule) -> Option<&'static str> {
         "R014" => "A measure value cannot be converted to BOOLEAN.",
         "R016" => "A VARCHAR measure value exceeds the maximum size of 2 KB.",
         "R017" => "A measure value cannot be converted to TIMESTAMP.",
+        "R019" => "A VARCHAR measure value is empty.",
         "R018" => "A value is not valid UTF-8.",
         "R021" => "A dimension name and value exceed the maximum size of 2 KB.",
         "R022" => "The record has no dimensions.",
         "R023" => "The record does not contain the required partition key dimension.",
+        "R024" => "A dimension value is empty.",
         "R031" => "The record has no measure values.",
         "R032" => "The record has more than 256 measures.",
         "R033" => "The record exceeds the maximum record size of 2 KB.",

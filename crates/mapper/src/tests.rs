@@ -979,19 +979,47 @@ fn reset_forgets_rows_and_the_outcome_is_pure() {
 }
 
 #[test]
-fn null_value_and_quoted_null() {
+fn null_value_unquoted_only_and_quoted_empty_strings() {
     let dialect = CsvDialect {
         null_value: Some("NULL".into()),
         ..CsvDialect::default()
     };
     let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
-    let mut rec = OwnedRecord::default();
-    for (i, f) in multi_row(&[]).iter().enumerate() {
-        rec.push_field(if i == 3 { b"NULL" } else { f.as_bytes() }, i == 3);
-    }
+    let row = |field: usize, value: &[u8], quoted: bool| {
+        let mut rec = OwnedRecord::default();
+        for (i, f) in multi_row(&[]).iter().enumerate() {
+            if i == field {
+                rec.push_field(value, quoted);
+            } else {
+                rec.push_field(f.as_bytes(), false);
+            }
+        }
+        rec
+    };
+    // Unquoted NULL: the measure is left out.
     let mut out = Vec::new();
-    ChunkChecker::new(&h.plan).check_and_build(&rec.as_record(), &mut out);
+    let plain = row(3, b"NULL", false);
+    ChunkChecker::new(&h.plan).check_and_build(&plain.as_record(), &mut out);
     assert_eq!(out[0].measure_values.as_ref().unwrap().len(), 4);
+    // Quoted "NULL" is text: not a DOUBLE.
+    let res = h.run_records(&[row(3, b"NULL", true)]);
+    assert_eq!(codes(&res), ["R010"]);
+    // Quoted "NULL" is a fine VARCHAR.
+    let mut out = Vec::new();
+    ChunkChecker::new(&h.plan).check_and_build(&row(6, b"NULL", true).as_record(), &mut out);
+    assert_eq!(out[0].measure_values.as_ref().unwrap()[3].value, "NULL");
+    // Quoted "" is an empty string: R019 for VARCHAR, R024 for a dimension.
+    let res = h.run_records(&[row(6, b"", true), row(2, b"", true)]);
+    assert_eq!(codes(&res), ["R019", "R024"]);
+    assert_eq!(res.counters.record_ingestion_failures, 2);
+    assert_eq!(res.counters.parse_failures, 0);
+    // Unquoted empty is null.
+    assert_eq!(
+        h.run_records(&[row(6, b"", false)])
+            .counters
+            .records_ingested,
+        1
+    );
 }
 
 #[test]
