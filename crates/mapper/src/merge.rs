@@ -367,14 +367,6 @@ impl<'a> FileMerger<'a> {
         for (rule, n) in o.rule_counts {
             bump(&mut self.rule_counts, rule, n);
         }
-        for mut f in o.findings {
-            if self.findings.len() < cap {
-                f.pos = f.pos.rebase(base);
-                self.findings.push(f);
-            } else {
-                self.dropped += 1;
-            }
-        }
         self.dropped += o.findings_dropped;
         for rr in o.ranges {
             for [lo, hi] in rr.ranges {
@@ -409,6 +401,10 @@ impl<'a> FileMerger<'a> {
                 self.time_first[d] = Some((p.rebase(base), v));
             }
         }
+        // Duplicates are found here, not in the chunk: their findings are
+        // merged by line with the chunk's row findings before the cap
+        // applies, so the kept findings do not depend on the chunking.
+        let mut dup_findings = Vec::new();
         for e in o.dups {
             let pos = e.pos.rebase(base);
             if let Some((file, first_line)) =
@@ -416,22 +412,40 @@ impl<'a> FileMerger<'a> {
             {
                 self.conflicts += 1;
                 bump(&mut self.rule_counts, &rules::DUPLICATE_KEY, 1);
-                if self.findings.len() < cap {
-                    self.findings.push(Finding {
-                        rule: &rules::DUPLICATE_KEY,
-                        pos,
-                        field: None,
-                        offset: 0,
-                        slot: None,
-                        spec: None,
-                        fault: None,
-                        num: first_line as i64,
-                        aux: file,
-                        value: None,
-                    });
-                } else {
-                    self.dropped += 1;
-                }
+                dup_findings.push(Finding {
+                    rule: &rules::DUPLICATE_KEY,
+                    pos,
+                    field: None,
+                    offset: 0,
+                    slot: None,
+                    spec: None,
+                    fault: None,
+                    num: first_line as i64,
+                    aux: file,
+                    value: None,
+                });
+            }
+        }
+        let mut rows = o.findings.into_iter().peekable();
+        let mut dups = dup_findings.into_iter().peekable();
+        loop {
+            let take_row = match (rows.peek(), dups.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(r), Some(d)) => r.pos.line + base.line <= d.pos.line,
+            };
+            let f = if take_row {
+                let mut f = rows.next().expect("peeked");
+                f.pos = f.pos.rebase(base);
+                f
+            } else {
+                dups.next().expect("peeked")
+            };
+            if self.findings.len() < cap {
+                self.findings.push(f);
+            } else {
+                self.dropped += 1;
             }
         }
     }

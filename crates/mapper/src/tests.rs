@@ -1069,3 +1069,68 @@ fn record_version_and_build_records() {
     let back: WriteRecord = serde_json::from_value(v).unwrap();
     assert_eq!(back, r);
 }
+
+#[test]
+fn any_chunking_gives_the_same_file_result() {
+    let c = CheckContext {
+        max_findings: 7,
+        max_line_ranges: 3,
+        table: Some(TableRetention::default()),
+        ..ctx()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &c, &CsvDialect::default());
+    let fields: Vec<Vec<&str>> = (0..40)
+        .map(|i| match i % 6 {
+            0 => multi_row(&[(3, "x")]),
+            1 => multi_row(&[(0, "1000")]),
+            2 => multi_row(&[(2, "")]),
+            3 => multi_row(&[(4, if i % 4 == 1 { "1" } else { "2" })]),
+            _ => multi_row(&[(1, if i % 5 == 0 { "a" } else { "b" })]),
+        })
+        .collect();
+    let refs: Vec<&[&str]> = fields.iter().map(Vec::as_slice).collect();
+    let all = rows(&refs);
+    let merge = |splits: &[usize]| {
+        let mut dups = Duplicates::new(8);
+        let mut m = FileMerger::new(&h.plan, "f.csv", &mut dups);
+        let mut start = 0;
+        for &end in splits.iter().chain([all.len()].iter()) {
+            let base = all[start].position;
+            let base = Position {
+                byte: base.byte,
+                line: base.line,
+                record: base.record,
+            };
+            let mut ch = ChunkChecker::new(&h.plan);
+            for r in &all[start..end] {
+                let mut rel = r.clone();
+                rel.position = Position {
+                    byte: r.position.byte - base.byte,
+                    line: r.position.line - base.line,
+                    record: r.position.record - base.record,
+                };
+                ch.check_row(&rel.as_record());
+            }
+            m.push(ch.finish(), base);
+            start = end;
+        }
+        let res = m.finish(4000);
+        (
+            res.counters,
+            res.diagnostics,
+            res.diagnostics_dropped,
+            res.errors,
+            res.rule_counts,
+            res.duplicate_conflicts,
+            dups.stats(),
+        )
+    };
+    let whole = merge(&[]);
+    assert!(
+        whole.2 > 0 && whole.5 > 0,
+        "the case should hit the caps and duplicates"
+    );
+    for splits in [vec![1], vec![7, 8, 20], vec![13, 26, 39], (1..40).collect()] {
+        assert_eq!(merge(&splits), whole, "splits {splits:?}");
+    }
+}
