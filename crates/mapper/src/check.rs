@@ -23,15 +23,15 @@ use crate::rules::{self, FRAMING_REASON, service_reason};
 use crate::value::{self, Fault};
 
 /// Maximum record size, bytes: "Maximum record size 2 Kilobytes" [DOC:
-/// LIMITS], read as 2048 bytes [INF].
+/// LIMITS], read as 2048 bytes \[INF\].
 pub const MAX_RECORD_BYTES: u32 = 2048;
-/// Maximum VARCHAR value size, bytes [DOC: WRITES "2 KB"; MODEL 2048].
+/// Maximum VARCHAR value size, bytes \[DOC: WRITES "2 KB"; MODEL 2048\].
 pub const MAX_VARCHAR_BYTES: u32 = 2048;
-/// Maximum dimension name + value size, bytes [DOC: LIMITS "2 Kilobytes"].
+/// Maximum dimension name + value size, bytes \[DOC: LIMITS "2 Kilobytes"\].
 pub const MAX_DIMENSION_PAIR_BYTES: u32 = 2048;
-/// Maximum measures per multi-measure record [DOC: LIMITS].
+/// Maximum measures per multi-measure record \[DOC: LIMITS\].
 pub const MAX_MEASURES: u32 = 256;
-/// Maximum measure name length, bytes [DOC: LIMITS].
+/// Maximum measure name length, bytes \[DOC: LIMITS\].
 pub const MAX_MEASURE_NAME_BYTES: u32 = 256;
 
 /// Bytes of a value copied into a finding (only while under the cap).

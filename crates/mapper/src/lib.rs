@@ -56,29 +56,29 @@
 //!   positions in it are chunk-relative and rebased when merged, so chunks
 //!   can be checked in parallel and re-run.
 //! - **Every rule carries its evidence.** Most of what the service does with
-//!   a row is undocumented; those rules are tagged [INF] and their messages
+//!   a row is undocumented; those rules are tagged \[INF\] and their messages
 //!   never claim the service documents them. The decisions:
 //!   - columns match the header by exact bytes; unmapped columns are
-//!     ignored with a warning [INF];
-//!   - nulls follow the CSV reader's decision [INF]: an unquoted field that
+//!     ignored with a warning \[INF\];
+//!   - nulls follow the CSV reader's decision \[INF\]: an unquoted field that
 //!     is empty or equals `NullValue` is null; a quoted field never is
 //!     (`""` is an empty string: `R019` for VARCHAR, `R024` for a
 //!     dimension). A null measure is left out of its record, a null
 //!     dimension is left out with a warning (`R020`), a record left without
-//!     dimensions (`R022`, [3P]) or measures (`R031`) fails;
+//!     dimensions (`R022`, \[3P\]) or measures (`R031`) fails;
 //!   - a null time, a non-integer time, and any value that does not convert
-//!     fail the whole row as a parse failure (one per row) [INF];
+//!     fail the whole row as a parse failure (one per row) \[INF\];
 //!   - BOOLEAN accepts `true`/`false` and, with warning `R015`, any other
-//!     letter case (`TRUE`, `False`) [INF]; `1`/`0` fail;
-//!   - time 0 is rejected (`R004`) [INF]; TIMESTAMP attributes take 0 and
-//!     are not bound by the ingestion window [DOC];
+//!     letter case (`TRUE`, `False`) \[INF\]; `1`/`0` fail;
+//!   - time 0 is rejected (`R004`) \[INF\]; TIMESTAMP attributes take 0 and
+//!     are not bound by the ingestion window \[DOC\];
 //!   - window failures, size limits, missing partition keys and measure
-//!     name problems are record ingestion failures [INF];
+//!     name problems are record ingestion failures \[INF\];
 //!   - `MixedMeasureMappings` without `MeasureNameColumn` gives each row one
 //!     record per mapping; with it, the records of the mappings whose
 //!     `MeasureName` equals the row's value; a value matching none fails the
-//!     row as one record ingestion failure (`R036`) [INF]; a null scalar
-//!     value writes no record for that mapping (not a failure) [INF];
+//!     row as one record ingestion failure (`R036`) \[INF\]; a null scalar
+//!     value writes no record for that mapping (not a failure) \[INF\];
 //!   - counts: see [`Counters`]; `BytesMetered`: see
 //!     [`bytes_metered_estimate`];
 //!   - duplicates: see [`Duplicates`].

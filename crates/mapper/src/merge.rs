@@ -16,7 +16,7 @@ use crate::value::format_ns;
 
 /// The service's `ProgressReport` counters, as this tool predicts them.
 ///
-/// Counting [INF, batchload-spec §6.2, §10 item 12]:
+/// Counting \[INF, batchload-spec §6.2, §10 item 12\]:
 /// - `RecordsProcessed`: data rows read, failed or not (not records: the
 ///   CLI example counts 2 rows as 2);
 /// - `ParseFailures`: rows that cannot be converted (one per row, however
@@ -55,7 +55,7 @@ impl AddAssign for Counters {
     }
 }
 
-/// Our estimate of `BytesMetered` for one file [INF; undocumented, §6.2]:
+/// Our estimate of `BytesMetered` for one file \[INF; undocumented, §6.2\]:
 /// the file's size in bytes, rounded up to a whole KiB when at least one
 /// record is ingested. It matches the only two published values (119 for a
 /// two-row task whose records all failed; 1024 for the same two rows
@@ -81,7 +81,7 @@ pub struct RuleCount {
 
 /// Failed rows of a file under one reason: an entry of the service
 /// report's `fileErrors[].errors[]` (§6.1), with inclusive 1-based
-/// physical line ranges (header = line 1) [INF].
+/// physical line ranges (header = line 1) \[INF\].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonLines {
@@ -108,7 +108,7 @@ pub struct DuplicateStats {
     /// Records that repeat an earlier key with different values (`R050`).
     pub conflicting: u64,
     /// Records that repeat an earlier key with the same values (expected to
-    /// be accepted as no-op rewrites [INF]; not reported as findings).
+    /// be accepted as no-op rewrites \[INF\]; not reported as findings).
     pub identical: u64,
 }
 
@@ -223,7 +223,7 @@ pub struct FileResult {
 
 impl FileResult {
     /// A file that failed as a whole (its header did not compile, or the
-    /// reader rejected it): `FileFailures` = 1 and no rows processed [INF].
+    /// reader rejected it): `FileFailures` = 1 and no rows processed \[INF\].
     pub fn file_failure(
         file: impl Into<String>,
         diagnostics: Vec<Diagnostic>,

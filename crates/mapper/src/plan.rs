@@ -14,7 +14,7 @@ use crate::rules;
 
 /// Nanoseconds per hour.
 const HOUR_NS: i64 = 3_600_000_000_000;
-/// The future ingestion period: 15 minutes [DOC: LIMITS].
+/// The future ingestion period: 15 minutes \[DOC: LIMITS\].
 pub const FUTURE_LIMIT_NS: i64 = 15 * 60 * 1_000_000_000;
 
 /// Retention settings of the target table (from `DescribeTable`).
@@ -52,14 +52,14 @@ pub struct CheckContext {
     /// the absolute range and the 15-minute future limit are checked.
     pub table: Option<TableRetention>,
     /// Shrinks the window's lower bound by this much, because the service
-    /// evaluates it at ingestion time, later than validation [INF]. 0 by
+    /// evaluates it at ingestion time, later than validation \[INF\]. 0 by
     /// default.
     pub window_margin_ns: i64,
     /// Destination names of the table's REQUIRED partition-key dimensions
     /// (`Schema.CompositePartitionKey` with `EnforcementInRecord=REQUIRED`).
     pub required_dimensions: Vec<String>,
     /// The task's `RecordVersion`, carried into built records (default 1
-    /// [EX: CLI]).
+    /// \[EX: CLI\]).
     pub record_version: i64,
     /// Findings kept per chunk and per file as diagnostics; counting goes
     /// on past the cap.
@@ -120,9 +120,9 @@ pub enum Window {
 }
 
 impl Window {
-    /// From the context [INF: batchload-spec §4.4]: with magnetic-store
+    /// From the context \[INF: batchload-spec §4.4\]: with magnetic-store
     /// writes on, the lower bound is the magnetic-store retention, else the
-    /// memory-store retention; the upper bound is 15 minutes ahead [DOC].
+    /// memory-store retention; the upper bound is 15 minutes ahead \[DOC\].
     pub fn from_context(ctx: &CheckContext) -> Self {
         let reference_ns = ctx.reference_time_ns;
         let end_ns = reference_ns.saturating_add(FUTURE_LIMIT_NS);
@@ -311,9 +311,9 @@ impl Plan {
     /// Resolves `model` against a file's `header` (the header record's
     /// fields, as the reader produced them).
     ///
-    /// Columns match by exact, case-sensitive bytes [INF]. Fails with the
+    /// Columns match by exact, case-sensitive bytes \[INF\]. Fails with the
     /// `H001`/`H002` errors when a mapped column is missing or ambiguous
-    /// (the service would fail the whole file [INF]); the `H003`–`H005`
+    /// (the service would fail the whole file \[INF\]); the `H003`–`H005`
     /// findings of a usable plan are in [`Plan::diagnostics`]. Diagnostics
     /// carry no file name: the caller adds it.
     pub fn compile<S: AsRef<str>>(
@@ -587,7 +587,7 @@ impl Plan {
     }
 
     /// Whether a cell is null, as the CSV reader decides it (tsload-csv
-    /// `NullMatcher`, [INF]): an **unquoted** field that is empty
+    /// `NullMatcher`, \[INF\]): an **unquoted** field that is empty
     /// (batchload-spec §2.5 item 7) or equal to `NullValue`. A quoted field
     /// is never null: `""` is an empty string, `"NULL"` the text `NULL`.
     #[inline]

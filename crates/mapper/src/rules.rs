@@ -5,7 +5,7 @@
 //! sentence under which its failed rows are grouped in the local rendering
 //! of the service's error report (`fileErrors[].errors[].reason`,
 //! batchload-spec §6.1). Only the ingestion-window sentence is documented
-//! [DOC: ERR]; every other sentence is ours, phrased in the same style.
+//! \[DOC: ERR\]; every other sentence is ours, phrased in the same style.
 
 use tsload_model::diag::{Evidence, Rule, Severity};
 
@@ -365,7 +365,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// The documented reason of the service's report for records outside the
-/// ingestion window [DOC: ERR].
+/// ingestion window \[DOC: ERR\].
 pub const WINDOW_REASON: &str =
     "The record timestamp is outside the time range of the data ingestion window.";
 
@@ -386,7 +386,7 @@ pub enum FailureClass {
     None,
 }
 
-/// How `rule` counts: the classification of batchload-spec §2.4 [INF].
+/// How `rule` counts: the classification of batchload-spec §2.4 \[INF\].
 /// Rules of other crates count as [`FailureClass::Parse`] when they are
 /// errors (a framing problem of the reader) and [`FailureClass::None`]
 /// otherwise.

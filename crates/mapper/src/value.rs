@@ -2,7 +2,7 @@
 //!
 //! The accepted literal forms follow batchload-spec §2.3 and §3; the
 //! service documents the types, not their literal forms, so each grammar is
-//! our inference [INF]:
+//! our inference \[INF\]:
 //!
 //! | type | accepted | rejected |
 //! |---|---|---|
