@@ -1134,3 +1134,13 @@ fn any_chunking_gives_the_same_file_result() {
         assert_eq!(merge(&splits), whole, "splits {splits:?}");
     }
 }
+
+#[test]
+fn plan_is_shared_and_outcomes_move_between_threads() {
+    fn sync<T: Sync + Send>() {}
+    fn send<T: Send>() {}
+    sync::<Plan>();
+    send::<ChunkOutcome>();
+    send::<FileResult>();
+    send::<Duplicates>();
+}
