@@ -81,7 +81,7 @@ pub enum HeaderOutcome {
 /// The header: the first record, with names resolved once.
 ///
 /// Names are the fields as the dialect reads them (unquoted, unescaped, and
-/// trimmed when `TrimWhiteSpace` is set; [INF]: the service may not trim
+/// trimmed when `TrimWhiteSpace` is set; \[INF\]: the service may not trim
 /// header names, hence [`rules::HEADER_NAME_WHITESPACE`]). Names that are
 /// not UTF-8 are converted lossily and reported with
 /// [`rules::INVALID_UTF8`].
@@ -164,7 +164,7 @@ impl Header {
     }
 
     /// The index of the first column named exactly `name` (byte-exact,
-    /// case-sensitive match; [INF] `batchload-spec.md` §2.5 item 4). Resolve
+    /// case-sensitive match; \[INF\] `batchload-spec.md` §2.5 item 4). Resolve
     /// names once, before reading rows.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)

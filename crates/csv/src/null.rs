@@ -8,7 +8,7 @@ pub enum NullKind {
     /// The field equals the configured `NullValue`.
     NullValue,
     /// The field is empty and unquoted. Consumers that read the column
-    /// should report [`crate::rules::EMPTY_FIELD_NULL`] ([INF]).
+    /// should report [`crate::rules::EMPTY_FIELD_NULL`] (\[INF\]).
     Empty,
 }
 
@@ -16,7 +16,7 @@ pub enum NullKind {
 /// (compare arrow-csv's `NullRegex`). Built once; the test is a length check
 /// and at most one `memcmp`.
 ///
-/// The rules ([INF], `batchload-spec.md` §2.5 item 7 and §10 items 6 and 9;
+/// The rules (\[INF\], `batchload-spec.md` §2.5 item 7 and §10 items 6 and 9;
 /// the service documents only "a field equal to `NullValue` is null"):
 ///
 /// - The test applies to the field as [`crate::Record::field`] returns it:

@@ -106,8 +106,10 @@ impl<'a> Record<'a> {
         self.spans.len()
     }
 
-    /// Whether the record has no fields (never true for records the reader
-    /// yields: a blank line is skipped, not a record of zero fields).
+    /// Whether the record has no fields. A blank line is skipped, not a
+    /// record of zero fields; the only records without fields are those
+    /// longer than the row limit ([`crate::rules::RECORD_TOO_LARGE`]),
+    /// which are not split (their [`Record::raw`] is a 1 KiB preview).
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()

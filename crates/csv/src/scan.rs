@@ -94,7 +94,8 @@ impl Scanner {
     }
 
     /// Position of the first structural byte at or after `from`, if any.
-    #[inline]
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
     pub(crate) fn next(&mut self, needles: &Needles, buf: &[u8], from: usize) -> Option<usize> {
         if self.valid && from >= self.base && from < self.base + 64 {
             self.mask &= !0u64 << (from - self.base);
