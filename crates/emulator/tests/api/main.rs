@@ -1,4 +1,6 @@
 //! The emulator's endpoints driven through the AWS SDK for Rust, as users
 //! drive them (one test binary; modules by endpoint).
 
+mod common;
+mod control;
 mod s3;
