@@ -170,6 +170,19 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// Runs a read-only query, e.g. to look at ingested records in tests:
+    /// `store.read(|c| c.query_row("SELECT count(*) FROM records", [], |r| r.get(0)))`.
+    pub fn read<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<R> {
+        let conn = match self.conn.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        f(&conn)
+    }
+
     /// Runs `f` with the connection.
     pub(crate) fn with<R>(
         &self,

@@ -4,3 +4,4 @@
 mod common;
 mod control;
 mod s3;
+mod write;
