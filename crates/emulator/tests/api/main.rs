@@ -1,6 +1,7 @@
 //! The emulator's endpoints driven through the AWS SDK for Rust, as users
 //! drive them (one test binary; modules by endpoint).
 
+mod batch;
 mod common;
 mod control;
 mod s3;

@@ -1,0 +1,433 @@
+//! Batch loads end to end: CSV objects in the in-process S3 server, tasks
+//! through the SDK, records in the store, reports in S3, faults.
+
+use std::time::Duration;
+
+use aws_sdk_timestreamwrite as tsw;
+use tsload_emulator::s3::S3Server;
+use tsload_emulator::{Config, Faults, S3Source, Server};
+use tsw::types::{
+    BatchLoadStatus, DataModel, DataModelConfiguration, DataSourceConfiguration,
+    DataSourceS3Configuration, DimensionMapping, MultiMeasureAttributeMapping,
+    MultiMeasureMappings, ReportConfiguration, ReportS3Configuration, ScalarMeasureValueType,
+    TimeUnit,
+};
+
+use crate::common::{client, code, database, table};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    s3: S3Server,
+    server: Server,
+    c: tsw::Client,
+}
+
+async fn env(faults: Faults) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("s3")).unwrap();
+    let s3 = S3Server::start(dir.path().join("s3")).unwrap();
+    s3.create_bucket("input").unwrap();
+    s3.create_bucket("reports").unwrap();
+    let server = Server::start(Config {
+        s3: S3Source::Endpoint(s3.endpoint().to_owned()),
+        faults,
+        ..Config::default()
+    })
+    .unwrap();
+    let c = client(server.endpoint());
+    database(&c, "dbb").await;
+    table(&c, "dbb", "tbl", false).await;
+    Env {
+        _dir: dir,
+        s3,
+        server,
+        c,
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn put(s3: &S3Server, key: &str, body: String) {
+    s3.client()
+        .put_object()
+        .bucket("input")
+        .key(key)
+        .body(body.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+fn csv(rows: &[(&str, i64, &str)]) -> String {
+    let mut s = String::from("host,time,cpu\n");
+    for (h, t, v) in rows {
+        s.push_str(&format!("{h},{t},{v}\n"));
+    }
+    s
+}
+
+fn create(
+    c: &tsw::Client,
+    prefix: &str,
+) -> tsw::operation::create_batch_load_task::builders::CreateBatchLoadTaskFluentBuilder {
+    let model = DataModel::builder()
+        .time_column("time")
+        .time_unit(TimeUnit::Milliseconds)
+        .dimension_mappings(DimensionMapping::builder().source_column("host").build())
+        .multi_measure_mappings(
+            MultiMeasureMappings::builder()
+                .target_multi_measure_name("metrics")
+                .multi_measure_attribute_mappings(
+                    MultiMeasureAttributeMapping::builder()
+                        .source_column("cpu")
+                        .measure_value_type(ScalarMeasureValueType::Double)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    c.create_batch_load_task()
+        .target_database_name("dbb")
+        .target_table_name("tbl")
+        .data_model_configuration(DataModelConfiguration::builder().data_model(model).build())
+        .data_source_configuration(
+            DataSourceConfiguration::builder()
+                .data_source_s3_configuration(
+                    DataSourceS3Configuration::builder()
+                        .bucket_name("input")
+                        .object_key_prefix(prefix)
+                        .build()
+                        .unwrap(),
+                )
+                .data_format(tsw::types::BatchLoadDataFormat::Csv)
+                .build()
+                .unwrap(),
+        )
+        .report_configuration(
+            ReportConfiguration::builder()
+                .report_s3_configuration(
+                    ReportS3Configuration::builder()
+                        .bucket_name("reports")
+                        .object_key_prefix("errors")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+}
+
+async fn wait(
+    c: &tsw::Client,
+    id: &str,
+    until: &[BatchLoadStatus],
+) -> tsw::types::BatchLoadTaskDescription {
+    for _ in 0..600 {
+        let d = c
+            .describe_batch_load_task()
+            .task_id(id)
+            .send()
+            .await
+            .unwrap();
+        let d = d.batch_load_task_description().unwrap().clone();
+        if until.contains(d.task_status().unwrap()) {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("task {id} never reached {until:?}");
+}
+
+fn count_records(server: &Server) -> i64 {
+    server
+        .emulator()
+        .store()
+        .read(|c| {
+            c.query_row(
+                "SELECT count(*) FROM records WHERE table_name = 'tbl'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_load_succeeds_and_its_records_are_stored() {
+    let e = env(Faults::default()).await;
+    let t = now_ms();
+    put(
+        &e.s3,
+        "loads/a.csv",
+        csv(&[("h1", t, "1.5"), ("h2", t, "2.5")]),
+    )
+    .await;
+    put(&e.s3, "loads/b.csv", csv(&[("h3", t - 1000, "3")])).await;
+    let id = create(&e.c, "loads/")
+        .client_token("tok-1")
+        .send()
+        .await
+        .unwrap()
+        .task_id()
+        .to_owned();
+    // The same ClientToken gives the same task.
+    let again = create(&e.c, "loads/")
+        .client_token("tok-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.task_id(), id);
+    let d = wait(
+        &e.c,
+        &id,
+        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Succeeded), "{d:?}");
+    let p = d.progress_report().unwrap();
+    assert_eq!(p.records_processed(), 3);
+    assert_eq!(p.records_ingested(), 3);
+    assert_eq!(
+        p.parse_failures() + p.record_ingestion_failures() + p.file_failures(),
+        0
+    );
+    assert_eq!(d.record_version(), 1);
+    assert_eq!(count_records(&e.server), 3);
+    let cpu: f64 = e
+        .server
+        .emulator()
+        .store()
+        .read(|c| {
+            c.query_row(
+                "SELECT json_extract(measures, '$.cpu') FROM records
+                 WHERE json_extract(dimensions, '$.host') = 'h2'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert!((cpu - 2.5).abs() < 1e-9);
+    // Listing: filter and pages.
+    let listed =
+        e.c.list_batch_load_tasks()
+            .task_status(BatchLoadStatus::Succeeded)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(listed.batch_load_tasks().len(), 1);
+    let none =
+        e.c.list_batch_load_tasks()
+            .task_status(BatchLoadStatus::Failed)
+            .send()
+            .await
+            .unwrap();
+    assert!(none.batch_load_tasks().is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_load_ends_failed_with_its_report_in_s3() {
+    let e = env(Faults::default()).await;
+    let t = now_ms();
+    let old = t - 30 * 24 * 3600 * 1000;
+    put(
+        &e.s3,
+        "bad/a.csv",
+        csv(&[
+            ("h1", t, "1"),
+            ("h2", old, "2"),
+            ("h3", old, "3"),
+            ("h4", t, "x"),
+        ]),
+    )
+    .await;
+    let id = create(&e.c, "bad/")
+        .send()
+        .await
+        .unwrap()
+        .task_id()
+        .to_owned();
+    let d = wait(
+        &e.c,
+        &id,
+        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
+    let p = d.progress_report().unwrap();
+    assert_eq!(p.records_processed(), 4);
+    assert_eq!(p.records_ingested(), 1);
+    assert!(
+        d.error_message().unwrap().contains("s3://reports/errors/"),
+        "{:?}",
+        d.error_message()
+    );
+    let key = format!("errors/{id}/error-report.json");
+    let got =
+        e.s3.client()
+            .get_object()
+            .bucket("reports")
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert_eq!(report["taskId"], id.as_str());
+    assert_eq!(report["fileErrors"][0]["fileName"], "bad/a.csv");
+    let window = report["fileErrors"][0]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["reason"]
+                .as_str()
+                .unwrap()
+                .contains("data ingestion window")
+        })
+        .expect("a window error");
+    assert_eq!(window["lineRanges"], serde_json::json!([[3, 4]]));
+    assert_eq!(count_records(&e.server), 1);
+}
+
+#[tokio::test]
+async fn a_stopped_task_resumes_and_finishes() {
+    let e = env(Faults {
+        stop_after_files: Some(1),
+        seed: Some(1),
+        ..Faults::default()
+    })
+    .await;
+    let t = now_ms();
+    put(&e.s3, "two/1.csv", csv(&[("h1", t, "1")])).await;
+    put(&e.s3, "two/2.csv", csv(&[("h2", t, "2")])).await;
+    let id = create(&e.c, "two/")
+        .send()
+        .await
+        .unwrap()
+        .task_id()
+        .to_owned();
+    let d = wait(
+        &e.c,
+        &id,
+        &[BatchLoadStatus::ProgressStopped, BatchLoadStatus::Succeeded],
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::ProgressStopped));
+    assert!(d.resumable_until().is_some());
+    assert_eq!(d.progress_report().unwrap().records_ingested(), 1);
+    let listed =
+        e.c.list_batch_load_tasks()
+            .task_status(BatchLoadStatus::ProgressStopped)
+            .send()
+            .await
+            .unwrap();
+    assert!(listed.batch_load_tasks()[0].resumable_until().is_some());
+    e.c.resume_batch_load_task()
+        .task_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let d = wait(
+        &e.c,
+        &id,
+        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Succeeded), "{d:?}");
+    assert_eq!(d.progress_report().unwrap().records_ingested(), 2);
+    assert_eq!(count_records(&e.server), 2);
+    // A finished task cannot be resumed.
+    let (code_, _) = code(
+        e.c.resume_batch_load_task()
+            .task_id(&id)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code_, "ValidationException");
+}
+
+#[tokio::test]
+async fn task_api_errors_and_quotas() {
+    let e = env(Faults {
+        step_delay: Duration::from_secs(30),
+        ..Faults::default()
+    })
+    .await;
+    let (c1, _) = code(
+        e.c.describe_batch_load_task()
+            .task_id("ABCDEF")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(c1, "ResourceNotFoundException");
+    let (c2, m2) = code(
+        e.c.describe_batch_load_task()
+            .task_id("lower")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(c2, "ValidationException");
+    assert!(m2.contains("'TaskId'"), "{m2}");
+    let (c3, _) = code(
+        e.c.resume_batch_load_task()
+            .task_id("ABCDEF")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(c3, "ResourceNotFoundException");
+    let (c4, m4) = code(create(&e.c, "year=2024/").send().await.unwrap_err());
+    assert_eq!(c4, "ValidationException");
+    assert!(m4.contains("ObjectKeyPrefix"), "{m4}");
+    let (c5, _) = code(
+        create(&e.c, "x/")
+            .target_table_name("nope")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(c5, "ResourceNotFoundException");
+    let (c6, m6) = code(
+        e.c.list_batch_load_tasks()
+            .max_results(101)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(c6, "ValidationException");
+    assert!(m6.contains("'MaxResults'"), "{m6}");
+    // The step delay keeps tasks CREATED: the sixth on one table is refused.
+    for _ in 0..5 {
+        create(&e.c, "x/").send().await.unwrap();
+    }
+    let (c7, m7) = code(create(&e.c, "x/").send().await.unwrap_err());
+    assert_eq!(c7, "ServiceQuotaExceededException");
+    assert!(m7.contains("[INF]"), "{m7}");
+    // Pagination of ListBatchLoadTasks.
+    let pages =
+        e.c.list_batch_load_tasks()
+            .max_results(2)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .unwrap();
+    assert_eq!(pages.len(), 3);
+    assert_eq!(
+        pages
+            .iter()
+            .map(|p| p.batch_load_tasks().len())
+            .sum::<usize>(),
+        5
+    );
+}
