@@ -515,7 +515,8 @@ impl<'p> ChunkChecker<'p> {
         let mut present = 0u32;
         for (i, d) in plan.dims.iter().enumerate() {
             let v = rec.field(d.field as usize);
-            if plan.is_null(v, rec.is_quoted(d.field as usize)) {
+            let null = plan.is_null_dimension(v, rec.is_quoted(d.field as usize));
+            if null || (d.required && v.is_empty()) {
                 if d.required {
                     self.note_at(
                         rec,
@@ -542,7 +543,7 @@ impl<'p> ChunkChecker<'p> {
                 continue;
             }
             if v.is_empty() {
-                // A quoted `""`: not null, an empty string [3P].
+                // Empty, quoted or not: an empty string, rejected [3P].
                 self.note_at(
                     rec,
                     Finding::new(&rules::DIMENSION_EMPTY, pos).field(d.field),

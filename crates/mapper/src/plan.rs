@@ -595,6 +595,16 @@ impl Plan {
         !quoted && (b.is_empty() || self.null_value.as_deref() == Some(b))
     }
 
+    /// Whether a dimension cell is null: only an unquoted field equal to
+    /// `NullValue`. An empty dimension value is not left out but rejected
+    /// ([`rules::DIMENSION_EMPTY`]): WriteRecords refused empty dimension
+    /// values (\[3P\] batchload-spec §3), and the benchmark generator
+    /// injects them as defects.
+    #[inline]
+    pub(crate) fn is_null_dimension(&self, b: &[u8], quoted: bool) -> bool {
+        !quoted && !b.is_empty() && self.null_value.as_deref() == Some(b)
+    }
+
     /// The specs a `MeasureNameColumn` value selects (binary search, no
     /// allocation).
     #[inline]

@@ -158,7 +158,7 @@ pub(crate) fn build(
         .iter()
         .filter_map(|d| {
             let v = rec.field(d.field as usize);
-            (!plan.is_null(v, rec.is_quoted(d.field as usize))).then(|| WriteDimension {
+            (!plan.is_null_dimension(v, rec.is_quoted(d.field as usize))).then(|| WriteDimension {
                 name: d.name.clone(),
                 value: lossy(v),
                 dimension_value_type: DimensionValueType::Varchar,

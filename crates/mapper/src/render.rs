@@ -273,8 +273,8 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
             Some("leave the field unquoted and empty to omit the measure, or write a value".into()),
         ),
         "R024" => (
-            format!("{dim}in {c} is a quoted empty string; dimension values cannot be empty"),
-            Some("leave the field unquoted and empty to omit the dimension, or write a value".into()),
+            format!("{dim}in {c} is empty; dimension values cannot be empty"),
+            Some("write a value, drop the row, or set `NullValue` and write it to leave the dimension out".into()),
         ),
         "R018" => (
             format!("{c} is not valid UTF-8"),

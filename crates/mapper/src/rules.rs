@@ -211,7 +211,7 @@ rule!(
     "dimension-null",
     Warning,
     Inf,
-    "a dimension value is empty or null; the dimension is left out of the record"
+    "a dimension value equals `NullValue`; the dimension is left out of the record"
 );
 rule!(
     DIMENSION_TOO_LONG,
@@ -235,7 +235,7 @@ rule!(
     "dimension-empty-string",
     Error,
     ThirdParty,
-    "a dimension value is a quoted empty string"
+    "a dimension value is empty; WriteRecords rejects empty dimension values"
 );
 rule!(
     PARTITION_KEY_MISSING,

@@ -490,16 +490,40 @@ fn r018_invalid_utf8() {
 
 #[test]
 fn r020_null_dimension_is_left_out() {
-    let h = H::new(MULTI, MULTI_HEADER);
-    let res = h.run(&[&multi_row(&[(2, "")])]);
+    let dialect = CsvDialect {
+        null_value: Some("NULL".into()),
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
+    let res = h.run(&[&multi_row(&[(2, "NULL")])]);
     assert_eq!(res.counters.records_ingested, 1);
     let d = only(&res, "R020");
+    assert!(
+        d.message
+            .starts_with("dimension `az` in column `az` (2) is "),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message
+            .ends_with("; the record is written without this dimension")
+    );
+    let recs = h.build(&[&multi_row(&[(2, "NULL")])]);
+    assert_eq!(recs[0].dimensions.len(), 1);
+}
+
+#[test]
+fn r024_empty_dimension_is_rejected() {
+    let h = H::new(MULTI, MULTI_HEADER);
+    let res = h.run(&[&multi_row(&[(2, "")])]);
+    assert_eq!(res.counters.records_ingested, 0);
+    assert_eq!(res.counters.record_ingestion_failures, 1);
+    let d = only(&res, "R024");
     assert_eq!(
         d.message,
-        "dimension `az` in column `az` (2) is empty; the record is written without this dimension"
+        "dimension `az` in column `az` (2) is empty; dimension values cannot be empty"
     );
-    let recs = h.build(&[&multi_row(&[(2, "")])]);
-    assert_eq!(recs[0].dimensions.len(), 1);
+    assert_eq!(r::DIMENSION_EMPTY.evidence, Evidence::ThirdParty);
 }
 
 #[test]
@@ -519,8 +543,12 @@ fn r021_dimension_pair_too_long() {
 
 #[test]
 fn r022_no_dimensions() {
-    let h = H::new(MULTI, MULTI_HEADER);
-    let res = h.run(&[&multi_row(&[(1, ""), (2, "")])]);
+    let dialect = CsvDialect {
+        null_value: Some("NULL".into()),
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
+    let res = h.run(&[&multi_row(&[(1, "NULL"), (2, "NULL")])]);
     assert_eq!(res.counters.record_ingestion_failures, 1);
     only(&res, "R022");
     assert_eq!(res.count(&r::DIMENSION_NULL), 2);

@@ -49,7 +49,11 @@ const REF_NS: i64 = 1_700_000_000_000_000_000;
 fn plan(json: &str, header: &[&str], ctx: &CheckContext) -> Plan {
     let wire = serde_json::from_str(json).unwrap();
     let model = DataModel::from_wire(&wire).unwrap();
-    Plan::compile(&model, &CsvDialect::default(), header, ctx).unwrap()
+    let dialect = CsvDialect {
+        null_value: Some("NULL".into()),
+        ..CsvDialect::default()
+    };
+    Plan::compile(&model, &dialect, header, ctx).unwrap()
 }
 
 fn bench_rows(n: usize, bad: bool) -> Vec<OwnedRecord> {
@@ -66,7 +70,7 @@ fn bench_rows(n: usize, bad: bool) -> Vec<OwnedRecord> {
                     &time
                 },
                 "us-east-1",
-                if i % 13 == 0 { "" } else { "use1-az1" }, // null dimension: R020
+                if i % 13 == 0 { "NULL" } else { "use1-az1" }, // null dimension: R020
                 &host,
                 if bad && i % 5 == 0 { "n/a" } else { &cpu },
                 if i % 3 == 0 { "" } else { "41.25" },

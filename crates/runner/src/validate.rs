@@ -303,9 +303,12 @@ impl<'a> Pipeline<'a> {
                 return Ok(fail(vec![d], reader.stats().bytes));
             }
         };
+        // Duplicate header names are judged by the plan (an error for a
+        // mapped column, a warning otherwise: H002/H004), not here.
         let mut header_diags: Vec<Diagnostic> = header
             .issues
             .iter()
+            .filter(|i| !std::ptr::eq(i.rule, &raw const tsload_csv::rules::DUPLICATE_HEADER_NAME))
             .map(|i| {
                 let field = i.field;
                 let column = field.and_then(|f| header.names.get(f as usize).cloned());
