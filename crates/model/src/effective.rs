@@ -441,9 +441,206 @@ impl CsvDialect {
     }
 }
 
+impl TimeUnit {
+    fn to_wire(self) -> wire::TimeUnit {
+        match self {
+            Self::Seconds => wire::TimeUnit::Seconds,
+            Self::Milliseconds => wire::TimeUnit::Milliseconds,
+            Self::Microseconds => wire::TimeUnit::Microseconds,
+            Self::Nanoseconds => wire::TimeUnit::Nanoseconds,
+        }
+    }
+}
+
+impl ScalarType {
+    fn to_wire(self) -> wire::MeasureValueType {
+        match self {
+            Self::Double => wire::MeasureValueType::Double,
+            Self::Bigint => wire::MeasureValueType::Bigint,
+            Self::Varchar => wire::MeasureValueType::Varchar,
+            Self::Boolean => wire::MeasureValueType::Boolean,
+            Self::Timestamp => wire::MeasureValueType::Timestamp,
+        }
+    }
+}
+
+impl Attribute {
+    fn to_wire(&self) -> wire::MultiMeasureAttributeMapping {
+        wire::MultiMeasureAttributeMapping {
+            source_column: Some(self.source_column.clone()),
+            target_multi_measure_attribute_name: Some(self.target_name.clone()),
+            measure_value_type: Some(self.value_type.to_wire()),
+        }
+    }
+}
+
+impl DataModel {
+    /// Back to the wire shape with every default written out: the
+    /// `DataModel` the service would echo in `DescribeBatchLoadTask`
+    /// (`DestinationColumn`, `TargetMultiMeasureAttributeName`, `TimeUnit`,
+    /// and for mixed mappings the resolved `TargetMeasureName` [INF]).
+    pub fn to_wire(&self) -> wire::DataModel {
+        let (multi, mixed) = match &self.measures {
+            Measures::Multi {
+                measure_name,
+                attributes,
+            } => (
+                Some(wire::MultiMeasureMappings {
+                    target_multi_measure_name: match measure_name {
+                        MeasureName::Fixed(n) => Some(n.clone()),
+                        MeasureName::Column(_) => None,
+                    },
+                    multi_measure_attribute_mappings: Some(
+                        attributes.iter().map(Attribute::to_wire).collect(),
+                    ),
+                }),
+                None,
+            ),
+            Measures::Mixed(ms) => (
+                None,
+                Some(
+                    ms.iter()
+                        .map(|m| {
+                            let mut w = wire::MixedMeasureMapping {
+                                measure_name: m.selector.clone(),
+                                target_measure_name: Some(m.measure_name.clone()),
+                                ..Default::default()
+                            };
+                            match &m.kind {
+                                MixedKind::Scalar {
+                                    source_column,
+                                    value_type,
+                                } => {
+                                    w.source_column = Some(source_column.clone());
+                                    w.measure_value_type = Some(value_type.to_wire());
+                                }
+                                MixedKind::Multi(attrs) => {
+                                    w.measure_value_type = Some(wire::MeasureValueType::Multi);
+                                    w.multi_measure_attribute_mappings =
+                                        Some(attrs.iter().map(Attribute::to_wire).collect());
+                                }
+                            }
+                            w
+                        })
+                        .collect(),
+                ),
+            ),
+        };
+        wire::DataModel {
+            time_column: Some(self.time_column.clone()),
+            time_unit: Some(self.time_unit.to_wire()),
+            dimension_mappings: Some(
+                self.dimensions
+                    .iter()
+                    .map(|d| wire::DimensionMapping {
+                        source_column: Some(d.source_column.clone()),
+                        destination_column: Some(d.destination_column.clone()),
+                    })
+                    .collect(),
+            ),
+            multi_measure_mappings: multi,
+            mixed_measure_mappings: mixed,
+            measure_name_column: self.measure_name_column.clone(),
+        }
+    }
+}
+
+impl CsvDialect {
+    /// Back to the wire shape with every default written out
+    /// (`ColumnSeparator`, `QuoteChar`, `TrimWhiteSpace`; `EscapeChar` and
+    /// `NullValue` only when set, as they have no default).
+    pub fn to_wire(&self) -> wire::CsvConfiguration {
+        let s = |b: u8| Some(char::from(b).to_string());
+        wire::CsvConfiguration {
+            column_separator: s(self.separator),
+            escape_char: self.escape.and_then(s),
+            quote_char: s(self.quote),
+            null_value: self.null_value.clone(),
+            trim_white_space: Some(self.trim),
+        }
+    }
+}
+
+/// The request with every default of spec §1.4 written out: the data model
+/// through [`DataModel::to_wire`], the CSV dialect through
+/// [`CsvDialect::to_wire`] (also when `CsvConfiguration` was absent) and
+/// `RecordVersion` 1 [EX]. A model kept in S3 is left as it is. The report's
+/// `EncryptionOption` is not filled in: its default is not documented
+/// consistently (spec §1.4).
+pub fn request_with_defaults(
+    req: &wire::CreateBatchLoadTaskRequest,
+) -> Result<wire::CreateBatchLoadTaskRequest, NotEffective> {
+    let mut out = req.clone();
+    if let Some(m) = out
+        .data_model_configuration
+        .as_mut()
+        .and_then(|c| c.data_model.as_mut())
+    {
+        *m = DataModel::from_wire(m)?.to_wire();
+    }
+    if let Some(ds) = out.data_source_configuration.as_mut() {
+        ds.csv_configuration =
+            Some(CsvDialect::from_wire(ds.csv_configuration.as_ref())?.to_wire());
+    }
+    out.record_version.get_or_insert(1);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_round_trip_writes_defaults_out() {
+        let m: wire::DataModel = serde_json::from_str(
+            r#"{"TimeColumn":"t","DimensionMappings":[{"SourceColumn":"h"}],
+                "MeasureNameColumn":"mn",
+                "MixedMeasureMappings":[{"MeasureName":"cpu","SourceColumn":"v","MeasureValueType":"DOUBLE"},
+                  {"MeasureName":"all","MeasureValueType":"MULTI",
+                   "MultiMeasureAttributeMappings":[{"SourceColumn":"v","MeasureValueType":"BIGINT"}]}]}"#,
+        )
+        .unwrap();
+        let e = DataModel::from_wire(&m).unwrap();
+        let w = e.to_wire();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            serde_json::json!({
+                "TimeColumn": "t", "TimeUnit": "MILLISECONDS",
+                "DimensionMappings": [{"SourceColumn": "h", "DestinationColumn": "h"}],
+                "MeasureNameColumn": "mn",
+                "MixedMeasureMappings": [
+                    {"MeasureName": "cpu", "SourceColumn": "v", "TargetMeasureName": "cpu", "MeasureValueType": "DOUBLE"},
+                    {"MeasureName": "all", "TargetMeasureName": "all", "MeasureValueType": "MULTI",
+                     "MultiMeasureAttributeMappings": [{"SourceColumn": "v", "TargetMultiMeasureAttributeName": "v", "MeasureValueType": "BIGINT"}]}
+                ]
+            })
+        );
+        // Filling defaults is idempotent.
+        assert_eq!(DataModel::from_wire(&w).unwrap(), e);
+        let d = CsvDialect::default().to_wire();
+        assert_eq!(
+            CsvDialect::from_wire(Some(&d)).unwrap(),
+            CsvDialect::default()
+        );
+    }
+
+    #[test]
+    fn request_defaults() {
+        let req = wire::CreateBatchLoadTaskRequest {
+            data_source_configuration: Some(wire::DataSourceConfiguration::default()),
+            ..Default::default()
+        };
+        let full = request_with_defaults(&req).unwrap();
+        assert_eq!(full.record_version, Some(1));
+        let csv = full
+            .data_source_configuration
+            .unwrap()
+            .csv_configuration
+            .unwrap();
+        assert_eq!(csv.column_separator.as_deref(), Some(","));
+        assert_eq!(csv.quote_char.as_deref(), Some("\""));
+        assert_eq!(csv.trim_white_space, Some(false));
+    }
 
     #[test]
     fn defaults_fill_in() {
