@@ -1,6 +1,7 @@
 //! One module per subcommand: `fn run(args, printer) -> ExitStatus`.
 
 pub(crate) mod check;
+pub(crate) mod emulate;
 
 use crate::cli::{Cli, Command};
 use crate::exit::ExitStatus;
@@ -11,5 +12,6 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(cli.color);
     match cli.command {
         Command::Check(args) => check::run(&args, &printer),
+        Command::Emulate(args) => emulate::run(&args, &printer),
     }
 }
