@@ -16,6 +16,7 @@
 //! stopped are picked up again when it starts on the same `--data-dir`.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak, mpsc};
@@ -1235,8 +1236,12 @@ fn finish_failed(
         let key = report_key(loc.object_key_prefix.as_deref(), &task.task_id);
         let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
         match s3.put(&bucket, &key, body) {
-            Ok(()) => message.push_str(&format!(" Error report: s3://{bucket}/{key}")),
-            Err(e) => message.push_str(&format!(" The error report could not be written: {e}")),
+            Ok(()) => {
+                let _ = write!(message, " Error report: s3://{bucket}/{key}");
+            }
+            Err(e) => {
+                let _ = write!(message, " The error report could not be written: {e}");
+            }
         }
     }
     save_progress(emu, &task.task_id, &progress, None)?;

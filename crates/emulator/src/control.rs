@@ -107,7 +107,7 @@ pub(crate) fn encode_token(key: &str) -> String {
     let mut s = String::with_capacity(3 + key.len() * 2);
     s.push_str("v1.");
     for b in key.bytes() {
-        s.push_str(&format!("{b:02x}"));
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
     }
     s
 }

@@ -32,7 +32,7 @@ impl Default for Faults {
             error_rate: 0.0,
             stop_after_files: None,
             // The service's resume window is undocumented (spec §10 q14) [INF].
-            resumable_for: Duration::from_secs(7 * 24 * 3600),
+            resumable_for: Duration::from_hours(7 * 24),
             step_delay: Duration::ZERO,
         }
     }
