@@ -2,3 +2,9 @@
 
 /// `tsload check` and the task model: fixtures, round trips, rule coverage, CLI output.
 mod check;
+
+/// Shared helpers.
+mod util;
+
+/// `tsload validate`: scenarios, samples, generator defects, outputs, inputs, S3.
+mod validate;

@@ -51,6 +51,10 @@ pub(crate) enum Command {
     /// Check a task definition (or a bare data model) offline.
     #[command(after_help = EXIT_CODES)]
     Check(commands::check::Args),
+    /// Validate CSV inputs against a task offline: the records, the
+    /// ProgressReport and the error report the load would produce.
+    #[command(after_help = EXIT_CODES)]
+    Validate(Box<commands::validate::Args>),
     /// Run a local Timestream Write endpoint that executes batch loads
     /// (and, with `--serve-s3`, an S3-compatible server).
     Emulate(commands::emulate::Args),

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod exit;
 mod printer;
+mod progress;
 
 use std::process::ExitCode;
 

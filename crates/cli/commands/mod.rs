@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 pub(crate) mod emulate;
+pub(crate) mod validate;
 
 use crate::cli::{Cli, Command};
 use crate::exit::ExitStatus;
@@ -12,6 +13,7 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(cli.color);
     match cli.command {
         Command::Check(args) => check::run(&args, &printer),
+        Command::Validate(args) => validate::run(&args, &printer),
         Command::Emulate(args) => emulate::run(&args, &printer),
     }
 }
