@@ -93,6 +93,8 @@ fn valid_fixtures_are_clean_round_trip_and_convert() {
         let loaded = load_fixture(&path);
         let expected_form = if name.ends_with(".model.json") {
             Form::DataModel
+        } else if name.ends_with(".data-model-configuration.json") {
+            Form::DataModelConfiguration
         } else if name.ends_with(".describe.json") {
             Form::Describe
         } else {
@@ -110,7 +112,7 @@ fn valid_fixtures_are_clean_round_trip_and_convert() {
 
         let model = loaded.data_model().expect("valid fixtures have a model");
         effective::DataModel::from_wire(model).unwrap_or_else(|e| panic!("{name}: {e}"));
-        if expected_form != Form::DataModel {
+        if expected_form.is_whole_task() {
             effective::request_with_defaults(&loaded.request)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
@@ -175,7 +177,7 @@ fn no_errors_means_the_effective_model_converts() {
             effective::DataModel::from_wire(m)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
-        if loaded.form != Form::DataModel {
+        if loaded.form.is_whole_task() {
             effective::request_with_defaults(&loaded.request)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }

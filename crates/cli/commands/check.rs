@@ -1,7 +1,8 @@
 //! `tsload check FILE`: static checks of a task or data model.
 //!
-//! Reads a `CreateBatchLoadTask` request, a bare `DataModel` or a
-//! `DescribeBatchLoadTask` response ([`tsload_model::load`]), runs every
+//! Reads a `CreateBatchLoadTask` request, a bare `DataModel`, a
+//! `DescribeBatchLoadTask` response or a `DataModelConfiguration`
+//! ([`tsload_model::load`]), runs every
 //! static check ([`tsload_model::check`]) and reports the diagnostics.
 //!
 //! Exit codes: 0 no errors (and no warnings under `--deny-warnings`); 1 the
@@ -17,7 +18,7 @@
 //! | `version` | number | `1`; bumped on incompatible changes |
 //! | `command` | string | `"check"` |
 //! | `file` | string | the file as named on the command line |
-//! | `form` | `"request"` \| `"data_model"` \| `"describe"` \| null | what the file holds; null when it could not be loaded |
+//! | `form` | `"request"` \| `"data_model"` \| `"describe"` \| `"data_model_configuration"` \| null | what the file holds; null when it could not be loaded |
 //! | `ok` | bool | whether the exit code is 0 |
 //! | `diagnostics` | array | [`JsonDiagnostic`]s, sorted by position |
 //! | `summary` | object | `{"errors": n, "warnings": n}` |
@@ -29,7 +30,8 @@
 //! The task with every default filled in: for a request or a describe
 //! response, the `CreateBatchLoadTask` request with `DestinationColumn`,
 //! `TargetMultiMeasureAttributeName`, `TimeUnit`, the CSV dialect and
-//! `RecordVersion` written out; for a bare data model, the data model. In
+//! `RecordVersion` written out; for a bare data model, the data model; for a
+//! data model configuration, the configuration with its model filled in. In
 //! human format it is printed on stdout as JSON (diagnostics stay on
 //! stderr); with `--format json` it is the `effective` member.
 
@@ -46,7 +48,8 @@ use crate::printer::{Counts, JsonDiagnostic, Printer};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// A CreateBatchLoadTask request (`--cli-input-json` form), a bare
-    /// DataModel, or a DescribeBatchLoadTask response.
+    /// DataModel, a DescribeBatchLoadTask response, or a
+    /// DataModelConfiguration (`--data-model-configuration` form).
     pub(crate) file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -84,6 +87,7 @@ enum EffectiveTask {
     Withheld,
     Request(Box<wire::CreateBatchLoadTaskRequest>),
     DataModel(Box<wire::DataModel>),
+    DataModelConfiguration(Box<wire::DataModelConfiguration>),
 }
 
 #[derive(Debug, Serialize)]
@@ -173,6 +177,13 @@ fn effective_task(loaded: &load::Loaded) -> Option<EffectiveTask> {
         Form::DataModel => {
             let m = effective::DataModel::from_wire(loaded.data_model()?).ok()?;
             EffectiveTask::DataModel(Box::new(m.to_wire()))
+        }
+        Form::DataModelConfiguration => {
+            let mut c = loaded.request.data_model_configuration.clone()?;
+            if let Some(m) = c.data_model.as_mut() {
+                *m = effective::DataModel::from_wire(m).ok()?.to_wire();
+            }
+            EffectiveTask::DataModelConfiguration(Box::new(c))
         }
         Form::Request | Form::Describe => EffectiveTask::Request(Box::new(
             effective::request_with_defaults(&loaded.request).ok()?,

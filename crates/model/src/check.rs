@@ -25,8 +25,9 @@
 //! - the limits of §4.2 that a model alone can break;
 //! - the `CsvConfiguration` values of §2.2 and the report's KMS settings.
 //!
-//! For a bare data model only the data-model checks run: the request around
-//! it is not there to check. A task whose diagnostics contain no error
+//! For a bare data model only the data-model checks run, and for a data
+//! model configuration only those and V1: the request around them is not
+//! there to check. A task whose diagnostics contain no error
 //! converts with [`crate::effective::DataModel::from_wire`] and
 //! [`crate::effective::CsvDialect::from_wire`] (tested over every fixture).
 
@@ -53,6 +54,9 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
             if let Some(m) = loaded.data_model() {
                 c.data_model(m, MODEL_POINTER);
             }
+        }
+        Form::DataModelConfiguration => {
+            c.data_model_configuration(loaded.request.data_model_configuration.as_ref());
         }
         Form::Request | Form::Describe => c.request(),
     }
@@ -81,7 +85,7 @@ pub const RESERVED_NAMES: &[&str] = &[
 /// Prefixes no dimension or measure name may start with (spec §4.3).
 pub const RESERVED_PREFIXES: &[&str] = &["ts_", "measure_name", "measure_value"];
 
-/// Reserved keywords of Timestream's query language (spec §4.3 [DOC]).
+/// Reserved keywords of Timestream's query language (spec §4.3 \[DOC\]).
 pub const SQL_RESERVED_WORDS: &[&str] = &[
     "ALTER",
     "AND",

@@ -128,7 +128,7 @@ pub struct MixedMapping {
     /// mapping. Without it: `None`, and the mapping applies to every row.
     pub selector: Option<String>,
     /// The `measure_name` of the records written (`TargetMeasureName`, else
-    /// `MeasureName`, else `SourceColumn` [INF]).
+    /// `MeasureName`, else `SourceColumn` \[INF\]).
     pub measure_name: String,
     /// Scalar or multi.
     pub kind: MixedKind,
@@ -184,11 +184,11 @@ pub struct DataModel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CsvDialect {
-    /// Column separator; default `,` [INF].
+    /// Column separator; default `,` \[INF\].
     pub separator: u8,
-    /// Quote character; default `"` [INF].
+    /// Quote character; default `"` \[INF\].
     pub quote: u8,
-    /// Escape character; none by default [INF].
+    /// Escape character; none by default \[INF\].
     pub escape: Option<u8>,
     /// A field equal to this is null.
     pub null_value: Option<String>,
@@ -478,7 +478,7 @@ impl DataModel {
     /// Back to the wire shape with every default written out: the
     /// `DataModel` the service would echo in `DescribeBatchLoadTask`
     /// (`DestinationColumn`, `TargetMultiMeasureAttributeName`, `TimeUnit`,
-    /// and for mixed mappings the resolved `TargetMeasureName` [INF]).
+    /// and for mixed mappings the resolved `TargetMeasureName` \[INF\]).
     pub fn to_wire(&self) -> wire::DataModel {
         let (multi, mixed) = match &self.measures {
             Measures::Multi {
@@ -564,7 +564,7 @@ impl CsvDialect {
 /// The request with every default of spec §1.4 written out: the data model
 /// through [`DataModel::to_wire`], the CSV dialect through
 /// [`CsvDialect::to_wire`] (also when `CsvConfiguration` was absent) and
-/// `RecordVersion` 1 [EX]. A model kept in S3 is left as it is. The report's
+/// `RecordVersion` 1 \[EX\]. A model kept in S3 is left as it is. The report's
 /// `EncryptionOption` is not filled in: its default is not documented
 /// consistently (spec §1.4).
 pub fn request_with_defaults(

@@ -3,7 +3,7 @@
 //!
 //! - [`wire`]: serde types mirroring `CreateBatchLoadTask` and
 //!   `DescribeBatchLoadTask` member for member.
-//! - [`load`]: one loader for the three forms a task comes in (the request,
+//! - [`load`](mod@load): one loader for the three forms a task comes in (the request,
 //!   a bare `DataModel`, a describe response), with every unknown member
 //!   reported and every member's line and column indexed ([`span`]).
 //! - [`check`]: the static checks, one [`Rule`] each ([`rules`]), producing
@@ -21,7 +21,7 @@
 //!   wrong JSON type) is a [`load::LoadError`].
 //! - **Unknown members are found by a walk, not `deny_unknown_fields`.**
 //!   serde stops at the first unknown field; the loader walks the syntax tree
-//!   against a table of member names ([`schema`], kept equal to the wire
+//!   against a table of member names (the private `schema` module, kept equal to the wire
 //!   types by a test) and reports all of them with a "did you mean".
 //! - **Positions come from a syntax tree with byte ranges**
 //!   (`jsonc-parser` in strict mode) indexed by JSON pointer, so the checks

@@ -8,11 +8,16 @@
 //! 2. a bare `DataModel` object (what `DataModelS3Configuration` points at,
 //!    and what AWS's published samples are);
 //! 3. a `DescribeBatchLoadTask` response (`{"BatchLoadTaskDescription": {...}}`),
-//!    so a past task can be re-checked.
+//!    so a past task can be re-checked;
+//! 4. a `DataModelConfiguration` (`{"DataModel": {...}}`), the file given to
+//!    the AWS CLI's `--data-model-configuration file://...` (the CLI guide's
+//!    own example has this shape).
 //!
 //! The form is recognised from the top-level members: `BatchLoadTaskDescription`
-//! means a describe response; any member of the request means a request; any
-//! member of `DataModel` means a bare model. When no top-level member is
+//! means a describe response; any member of the request means a request;
+//! `DataModel` or `DataModelS3Configuration` means a data model
+//! configuration; any member of `DataModel` means a bare model. When no
+//! top-level member is
 //! known, the form whose member names are closest to the ones written wins
 //! (so a model with only typos is still read as a model), and a request
 //! otherwise.
@@ -33,8 +38,9 @@
 //! `serde_json` decides whether the text is JSON (it is what the AWS CLI
 //! accepts, strictly). The syntax tree of `jsonc-parser`, run with every
 //! JSON5/JSONC extension turned off, supplies byte ranges for every key and
-//! value; the loader walks it once against [`crate::schema`] and fills a
-//! [`SpanIndex`] from JSON pointer to line and column.
+//! value; the loader walks it once against the member tables of the
+//! private `schema` module and fills a [`SpanIndex`] from JSON pointer to
+//! line and column.
 //!
 //! # Round trip
 //!
@@ -69,16 +75,28 @@ pub enum Form {
     DataModel,
     /// A `DescribeBatchLoadTask` response.
     Describe,
+    /// A `DataModelConfiguration` (`--data-model-configuration`).
+    DataModelConfiguration,
 }
 
 impl Form {
-    /// The name used in JSON output: `request`, `data_model`, `describe`.
+    /// The name used in JSON output: `request`, `data_model`, `describe`,
+    /// `data_model_configuration`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Request => "request",
             Self::DataModel => "data_model",
             Self::Describe => "describe",
+            Self::DataModelConfiguration => "data_model_configuration",
         }
+    }
+
+    /// Whether the file holds a whole task (request or describe response),
+    /// as opposed to only its data model (a bare `DataModel` or a
+    /// `DataModelConfiguration`), which has no data source, CSV dialect or
+    /// report around it.
+    pub fn is_whole_task(self) -> bool {
+        matches!(self, Self::Request | Self::Describe)
     }
 
     /// A phrase for people, e.g. "CreateBatchLoadTask request".
@@ -87,20 +105,36 @@ impl Form {
             Self::Request => "CreateBatchLoadTask request",
             Self::DataModel => "data model",
             Self::Describe => "DescribeBatchLoadTask response",
+            Self::DataModelConfiguration => "data model configuration",
         }
     }
 
     /// The pointer in the file of the member at `request_pointer` of the
-    /// request. For a bare model, pointers outside the model have no place
-    /// in the file and map to the root.
+    /// request. For a bare model or model configuration, pointers outside
+    /// it have no place in the file and map to the root.
     pub fn file_pointer(self, request_pointer: &str) -> String {
         match self {
             Self::Request => request_pointer.to_owned(),
             Self::Describe => format!("/BatchLoadTaskDescription{request_pointer}"),
-            Self::DataModel => request_pointer
-                .strip_prefix(MODEL_POINTER)
+            Self::DataModel | Self::DataModelConfiguration => request_pointer
+                .strip_prefix(self.root_pointer())
                 .unwrap_or_default()
                 .to_owned(),
+        }
+    }
+
+    /// Whether the member at `request_pointer` of a request can be in a
+    /// file of this form.
+    pub fn holds(self, request_pointer: &str) -> bool {
+        request_pointer.starts_with(self.root_pointer())
+    }
+
+    /// Where the file's root sits in a request.
+    fn root_pointer(self) -> &'static str {
+        match self {
+            Self::Request | Self::Describe => "",
+            Self::DataModel => MODEL_POINTER,
+            Self::DataModelConfiguration => CONFIGURATION_POINTER,
         }
     }
 
@@ -109,6 +143,7 @@ impl Form {
             Self::Request => &schema::REQUEST,
             Self::DataModel => &schema::DATA_MODEL,
             Self::Describe => &schema::DESCRIBE_RESPONSE,
+            Self::DataModelConfiguration => &schema::DATA_MODEL_CONFIGURATION,
         }
     }
 }
@@ -122,6 +157,9 @@ impl fmt::Display for Form {
 /// Pointer of the inline data model inside a request.
 pub const MODEL_POINTER: &str = "/DataModelConfiguration/DataModel";
 
+/// Pointer of the data model configuration inside a request.
+pub const CONFIGURATION_POINTER: &str = "/DataModelConfiguration";
+
 /// A loaded task file.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -130,7 +168,8 @@ pub struct Loaded {
     /// Which form the file has.
     pub form: Form,
     /// The request: as written (request form), with only
-    /// `DataModelConfiguration.DataModel` set (bare model), or the request
+    /// `DataModelConfiguration.DataModel` set (bare model), only
+    /// `DataModelConfiguration` set (model configuration), or the request
     /// members of the description (describe form).
     pub request: CreateBatchLoadTaskRequest,
     /// The whole description, for a describe response.
@@ -168,6 +207,12 @@ impl Loaded {
         let v = match self.form {
             Form::Request => serde_json::to_value(&self.request),
             Form::DataModel => serde_json::to_value(self.data_model().cloned().unwrap_or_default()),
+            Form::DataModelConfiguration => serde_json::to_value(
+                self.request
+                    .data_model_configuration
+                    .clone()
+                    .unwrap_or_default(),
+            ),
             Form::Describe => serde_json::to_value(DescribeBatchLoadTaskResponse {
                 batch_load_task_description: self.description.clone(),
             }),
@@ -368,6 +413,14 @@ pub fn load(text: &str, name: &str) -> Result<Loaded, LoadError> {
             };
             (request, None)
         }
+        Form::DataModelConfiguration => {
+            let c = typed::<DataModelConfiguration>(value).map_err(typed_error)?;
+            let request = CreateBatchLoadTaskRequest {
+                data_model_configuration: Some(c),
+                ..Default::default()
+            };
+            (request, None)
+        }
         Form::Describe => {
             let resp = typed::<DescribeBatchLoadTaskResponse>(value).map_err(typed_error)?;
             let d = resp.batch_load_task_description.unwrap_or_default();
@@ -454,6 +507,12 @@ fn detect<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> Form {
     }
     if keys.clone().any(|k| schema::REQUEST.member(k).is_some()) {
         return Form::Request;
+    }
+    if keys
+        .clone()
+        .any(|k| schema::DATA_MODEL_CONFIGURATION.member(k).is_some())
+    {
+        return Form::DataModelConfiguration;
     }
     if keys.clone().any(|k| schema::DATA_MODEL.member(k).is_some()) {
         return Form::DataModel;
@@ -615,8 +674,9 @@ fn unknown_member(
     .with_file(file);
     if let Some((home, pointer)) = schema::home_of(name) {
         let hint = match form {
-            Form::DataModel if !pointer.starts_with(MODEL_POINTER) => format!(
-                "`{name}` is a member of `{home}` in a CreateBatchLoadTask request, not of a data model"
+            _ if !form.holds(pointer) => format!(
+                "`{name}` is a member of `{home}` in a CreateBatchLoadTask request, not of a {}",
+                form.title()
             ),
             _ => match form.file_pointer(pointer) {
                 p if p.is_empty() => format!("`{name}` belongs at the top level of the document"),
@@ -669,6 +729,25 @@ mod tests {
         );
         // Progress counters are service output: not checked.
         assert!(desc.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn recognises_a_data_model_configuration() {
+        let c = ok(r#"{"DataModel": {"TimeColumn": "x", "Timeunit": "SECONDS"}}"#);
+        assert_eq!(c.form, Form::DataModelConfiguration);
+        assert_eq!(c.data_model().unwrap().time_column.as_deref(), Some("x"));
+        let Location::Json { pointer, .. } = &c.diagnostics[0].location else {
+            panic!()
+        };
+        assert_eq!(pointer, "/DataModel/Timeunit");
+        assert_eq!(
+            Form::DataModelConfiguration.file_pointer("/DataModelConfiguration/DataModel/TimeUnit"),
+            "/DataModel/TimeUnit"
+        );
+        assert_eq!(
+            c.to_json(),
+            serde_json::json!({"DataModel": {"TimeColumn": "x"}})
+        );
     }
 
     #[test]

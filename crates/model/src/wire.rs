@@ -9,7 +9,7 @@
 //! JSON members that were read (absent members stay absent), so what `submit`
 //! sends is exactly what `check` saw.
 //!
-//! Shapes and constraints: `batchload-spec.md` §7.4 [MODEL].
+//! Shapes and constraints: `batchload-spec.md` §7.4 \[MODEL\].
 
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +87,7 @@ pub struct DimensionMapping {
     /// CSV header name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_column: Option<String>,
-    /// Dimension name in the table; defaults to `SourceColumn` [EX].
+    /// Dimension name in the table; defaults to `SourceColumn` \[EX\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_column: Option<String>,
 }
@@ -111,7 +111,7 @@ pub struct MultiMeasureAttributeMapping {
     /// Required: CSV header name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_column: Option<String>,
-    /// Attribute name in the table; defaults to `SourceColumn` [EX].
+    /// Attribute name in the table; defaults to `SourceColumn` \[EX\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_multi_measure_attribute_name: Option<String>,
     /// Optional in the model; its default is undocumented, so tsload requires it.
@@ -186,16 +186,16 @@ pub struct DataSourceS3Configuration {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CsvConfiguration {
-    /// One character; default `,` [INF].
+    /// One character; default `,` \[INF\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column_separator: Option<String>,
-    /// One character; no default [INF: none].
+    /// One character; no default \[INF: none\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escape_char: Option<String>,
-    /// One character; default `"` [INF].
+    /// One character; default `"` \[INF\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quote_char: Option<String>,
-    /// 1..256 characters: a field equal to it is null [INF].
+    /// 1..256 characters: a field equal to it is null \[INF\].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub null_value: Option<String>,
     /// Trim leading and trailing white space.
