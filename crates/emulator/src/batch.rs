@@ -833,6 +833,7 @@ impl tsload_runner::emit::RecordWriter for IngestWriter {
     fn write(
         &mut self,
         records: &[tsload_mapper::WriteRecord],
+        _lines: &[u64],
     ) -> Result<(), tsload_runner::emit::EmitError> {
         let now = now_ns();
         for batch in records.chunks(INGEST_BATCH) {

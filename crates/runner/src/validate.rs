@@ -121,11 +121,27 @@ pub enum PipelineError {
 /// when they are emitted.
 struct Sink<'p> {
     checker: ChunkChecker<'p>,
-    records: Option<Vec<WriteRecord>>,
+    records: Option<Built>,
+}
+
+/// Records built from a chunk, with the (chunk-relative) line of the row
+/// each came from.
+#[derive(Default)]
+struct Built {
+    records: Vec<WriteRecord>,
+    lines: Vec<u64>,
+}
+
+impl Built {
+    fn add(&mut self, checker: &mut ChunkChecker<'_>, record: &Record<'_>) {
+        checker.check_and_build(record, &mut self.records);
+        let line = record.position().line;
+        self.lines.resize(self.records.len(), line);
+    }
 }
 
 impl ChunkSink for Sink<'_> {
-    type Output = (ChunkOutcome, Vec<WriteRecord>);
+    type Output = (ChunkOutcome, Built);
 
     #[inline]
     fn record(&mut self, record: &Record<'_>) {
@@ -133,9 +149,7 @@ impl ChunkSink for Sink<'_> {
             None => {
                 self.checker.check_row(record);
             }
-            Some(out) => {
-                self.checker.check_and_build(record, out);
-            }
+            Some(built) => built.add(&mut self.checker, record),
         }
     }
 
@@ -363,7 +377,7 @@ impl<'a> Pipeline<'a> {
         let mut sampled = false;
         let stats = if let Some(limit) = self.options.sample_rows {
             let mut checker = ChunkChecker::new(&plan);
-            let mut records = Vec::new();
+            let mut built = Built::default();
             let mut rows = 0u64;
             loop {
                 if rows >= limit {
@@ -382,7 +396,7 @@ impl<'a> Pipeline<'a> {
                     }
                 };
                 if building {
-                    checker.check_and_build(&rec, &mut records);
+                    built.add(&mut checker, &rec);
                 } else {
                     checker.check_row(&rec);
                 }
@@ -390,7 +404,7 @@ impl<'a> Pipeline<'a> {
             }
             merger.push(checker.finish(), tsload_csv::Position::default());
             if let Some(w) = emit.as_deref_mut()
-                && let Err(e) = w.write(&records)
+                && let Err(e) = w.write(&built.records, &built.lines)
             {
                 emit_error = Some(e);
             }
@@ -401,14 +415,17 @@ impl<'a> Pipeline<'a> {
             reader.run(
                 || Sink {
                     checker: ChunkChecker::with_capacity(&plan, rows_hint),
-                    records: building.then(Vec::new),
+                    records: building.then(Built::default),
                 },
                 |done| {
-                    let (outcome, records) = done.output;
+                    let (outcome, mut built) = done.output;
                     merger.push(outcome, done.base);
                     progress.advance(done.stats.bytes, done.stats.records);
+                    for l in &mut built.lines {
+                        *l += done.base.line;
+                    }
                     if let Some(w) = emit.as_deref_mut()
-                        && let Err(e) = w.write(&records)
+                        && let Err(e) = w.write(&built.records, &built.lines)
                     {
                         emit_error = Some(e);
                         return ControlFlow::Break(());

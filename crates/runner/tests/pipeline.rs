@@ -295,3 +295,50 @@ fn emit_errors_leave_no_file() {
     assert!(emit::open(&missing_dir, &m).is_err());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Collects what an emitter is given.
+struct Collect(std::sync::Arc<std::sync::Mutex<Vec<(String, u64)>>>);
+
+impl emit::RecordWriter for Collect {
+    fn write(
+        &mut self,
+        records: &[tsload_mapper::WriteRecord],
+        lines: &[u64],
+    ) -> Result<(), emit::EmitError> {
+        assert_eq!(records.len(), lines.len());
+        let mut v = self.0.lock().unwrap();
+        v.extend(records.iter().zip(lines).map(|(r, l)| (r.time.clone(), *l)));
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<u64, emit::EmitError> {
+        Ok(self.0.lock().unwrap().len() as u64)
+    }
+}
+
+#[test]
+fn emitted_records_carry_their_source_lines() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let text = String::from_utf8(data.clone()).unwrap();
+    let expected: Vec<(String, u64)> = text
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, l)| (l.split(',').next().unwrap().to_owned(), i as u64 + 2))
+        .collect();
+    for (threads, read) in [(1, ReadOptions::default()), (3, ReadOptions::tiny(3))] {
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mem = Mem(vec![("data.csv".into(), data.clone())]);
+        Pipeline::new(&m, &d, options(threads, read))
+            .unwrap()
+            .run(
+                &[file("data.csv", data.len())],
+                &mem,
+                Some(Box::new(Collect(got.clone()))),
+                &NoProgress,
+            )
+            .unwrap();
+        assert_eq!(*got.lock().unwrap(), expected, "threads={threads}");
+    }
+}

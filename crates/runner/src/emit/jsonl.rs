@@ -28,7 +28,7 @@ impl JsonlWriter {
 }
 
 impl RecordWriter for JsonlWriter {
-    fn write(&mut self, records: &[WriteRecord]) -> Result<(), EmitError> {
+    fn write(&mut self, records: &[WriteRecord], _lines: &[u64]) -> Result<(), EmitError> {
         for r in records {
             self.line.clear();
             serde_json::to_writer(&mut self.line, r).expect("records serialise");

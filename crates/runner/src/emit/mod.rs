@@ -58,8 +58,10 @@ pub enum EmitError {
 
 /// Receives records in input order.
 pub trait RecordWriter: Send {
-    /// Appends records.
-    fn write(&mut self, records: &[WriteRecord]) -> Result<(), EmitError>;
+    /// Appends records. `lines[i]` is the 1-based physical line of the CSV
+    /// row that produced `records[i]` (header = line 1), so a writer that
+    /// rejects a record can say which row it came from.
+    fn write(&mut self, records: &[WriteRecord], lines: &[u64]) -> Result<(), EmitError>;
     /// Completes the file; returns the number of records written.
     fn finish(self: Box<Self>) -> Result<u64, EmitError>;
 }

@@ -412,7 +412,7 @@ fn write_column<W: std::io::Write + Send>(
 }
 
 impl RecordWriter for ParquetWriter {
-    fn write(&mut self, records: &[WriteRecord]) -> Result<(), EmitError> {
+    fn write(&mut self, records: &[WriteRecord], _lines: &[u64]) -> Result<(), EmitError> {
         for r in records {
             self.push(r)?;
         }
