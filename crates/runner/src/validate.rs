@@ -203,6 +203,11 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Validates `inputs` in order; records go to `emit` when given.
+    ///
+    /// Large inputs are read one after the other, each by all worker
+    /// threads. Runs of small inputs (at most one read window each) are read
+    /// side by side, one per thread, and merged in input order, so many
+    /// small files keep every core busy too. Results are the same either way.
     pub fn run(
         &self,
         inputs: &[Input],
@@ -213,12 +218,44 @@ impl<'a> Pipeline<'a> {
         let mut dups = Duplicates::new(self.options.duplicate_keys);
         let mut totals = TaskTotals::default();
         let mut files = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            progress.input_started(&input.name(), input.size());
-            let outcome = self.file(input, opener, &mut dups, emit.as_deref_mut(), progress)?;
-            progress.input_finished(&input.name());
-            totals.add(&outcome.result);
-            files.push(outcome);
+        let building = emit.is_some();
+        let mut i = 0;
+        while i < inputs.len() {
+            let group = self.small_group(&inputs[i..]);
+            let outcomes = if group > 1 {
+                let read: Vec<Result<ReadWhole, PipelineError>> = self.pool.install(|| {
+                    use rayon::prelude::*;
+                    inputs[i..i + group]
+                        .par_iter()
+                        .map(|input| {
+                            progress.input_started(&input.name(), input.size());
+                            self.read_whole(input, opener, building, progress)
+                        })
+                        .collect()
+                });
+                let mut out = Vec::with_capacity(group);
+                for (input, r) in inputs[i..i + group].iter().zip(read) {
+                    out.push(Self::merge_whole(
+                        input,
+                        r?,
+                        &mut dups,
+                        emit.as_deref_mut(),
+                    )?);
+                    progress.input_finished(&input.name());
+                }
+                out
+            } else {
+                let input = &inputs[i];
+                progress.input_started(&input.name(), input.size());
+                let o = self.stream(input, opener, &mut dups, emit.as_deref_mut(), progress)?;
+                progress.input_finished(&input.name());
+                vec![o]
+            };
+            for o in outcomes {
+                totals.add(&o.result);
+                files.push(o);
+            }
+            i += group;
         }
         let emitted = match emit {
             Some(w) => Some(w.finish()?),
@@ -232,41 +269,34 @@ impl<'a> Pipeline<'a> {
         })
     }
 
-    fn file(
+    /// How many of the next inputs to read side by side: a run of small
+    /// files when several threads can share them, else 1.
+    fn small_group(&self, inputs: &[Input]) -> usize {
+        let threads = self.options.threads.max(1);
+        if threads == 1 || self.options.sample_rows.is_some() {
+            return 1;
+        }
+        let small = |i: &Input| {
+            i.size()
+                .is_some_and(|s| s <= self.options.read.window_bytes as u64)
+        };
+        let n = inputs
+            .iter()
+            .take(threads * 4)
+            .take_while(|i| small(i))
+            .count();
+        n.max(1)
+    }
+
+    /// Opens an input, reads its header and compiles its plan.
+    fn open(
         &self,
         input: &Input,
         opener: &dyn Opener,
-        dups: &mut Duplicates,
-        emit: Option<&mut (dyn RecordWriter + '_)>,
-        progress: &dyn Progress,
-    ) -> Result<FileOutcome, PipelineError> {
+        threads: usize,
+    ) -> Result<Start, PipelineError> {
         let name = input.name();
         let size = input.size().unwrap_or(0);
-        let fail = |diags: Vec<Diagnostic>, bytes: u64| {
-            let mut result = FileResult::file_failure(name.clone(), diags, bytes);
-            // Reader findings get the reader's own reasons in the report.
-            for d in &result.diagnostics {
-                if d.rule.code.starts_with('C') || d.rule.code.starts_with('F') {
-                    result
-                        .errors
-                        .retain(|e| e.reason != tsload_mapper::rules::FRAMING_REASON);
-                    let reason = file_failure_reason(d.rule);
-                    if !result.errors.iter().any(|e| e.reason == reason) {
-                        result.errors.push(ReasonLines {
-                            reason,
-                            line_ranges: vec![[1, 1]],
-                            truncated: false,
-                        });
-                    }
-                }
-            }
-            FileOutcome {
-                input: input.clone(),
-                bytes,
-                result,
-                sampled: false,
-            }
-        };
         let src = match opener.open(input) {
             Ok(s) => s,
             Err(e) => {
@@ -276,13 +306,15 @@ impl<'a> Pipeline<'a> {
                     format!("cannot open the input: {e}"),
                 )
                 .with_hint("check the path and your permissions");
-                return Ok(fail(vec![d], size));
+                return Ok(Start::Failed(Box::new(failure(input, vec![d], size))));
             }
         };
         let mut read = self.options.read.clone();
-        read.threads = self.options.threads.max(1);
-        let mut reader =
-            CsvReader::new(src, self.dialect, read)?.with_thread_pool(self.pool.clone());
+        read.threads = threads;
+        let mut reader = CsvReader::new(src, self.dialect, read)?;
+        if threads > 1 {
+            reader = reader.with_thread_pool(self.pool.clone());
+        }
         let header = match reader.header() {
             Ok(HeaderOutcome::Header(h)) => h,
             Ok(HeaderOutcome::Empty) => {
@@ -292,7 +324,11 @@ impl<'a> Pipeline<'a> {
                     "the input has no header: it is empty or holds only blank lines",
                 )
                 .with_hint("remove empty objects from the source prefix");
-                return Ok(fail(vec![d], reader.stats().bytes));
+                return Ok(Start::Failed(Box::new(failure(
+                    input,
+                    vec![d],
+                    reader.stats().bytes,
+                ))));
             }
             Ok(HeaderOutcome::NotUtf8(bom)) => {
                 let d = Diagnostic::new(
@@ -310,16 +346,20 @@ impl<'a> Pipeline<'a> {
                     ),
                 )
                 .with_hint("convert the file to UTF-8 without a byte order mark");
-                return Ok(fail(vec![d], size));
+                return Ok(Start::Failed(Box::new(failure(input, vec![d], size))));
             }
             Err(e) => {
                 let d = Diagnostic::new(&rules::F006, Location::Input, e.to_string());
-                return Ok(fail(vec![d], reader.stats().bytes));
+                return Ok(Start::Failed(Box::new(failure(
+                    input,
+                    vec![d],
+                    reader.stats().bytes,
+                ))));
             }
         };
         // Duplicate header names are judged by the plan (an error for a
         // mapped column, a warning otherwise: H002/H004), not here.
-        let mut header_diags: Vec<Diagnostic> = header
+        let mut notes: Vec<Diagnostic> = header
             .issues
             .iter()
             .filter(|i| !std::ptr::eq(i.rule, &raw const tsload_csv::rules::DUPLICATE_HEADER_NAME))
@@ -333,7 +373,7 @@ impl<'a> Pipeline<'a> {
                         byte: header.position.byte + u64::from(i.offset),
                         record: 0,
                         field,
-                        column: column.clone(),
+                        column,
                     },
                     format!("header: {}", i.rule.summary),
                 )
@@ -355,30 +395,53 @@ impl<'a> Pipeline<'a> {
             .with_hint(
                 "remove the first three bytes (`EF BB BF`), e.g. save as \"CSV UTF-8\" without BOM",
             );
-            header_diags.insert(0, d);
-            return Ok(fail(header_diags, size));
+            notes.insert(0, d);
+            return Ok(Start::Failed(Box::new(failure(input, notes, size))));
         }
-        let plan = match Plan::compile(
+        match Plan::compile(
             self.model,
             self.dialect,
             &header.names,
             &self.options.context,
         ) {
-            Ok(p) => p,
+            Ok(plan) => Ok(Start::Ready(Box::new(Opened {
+                reader,
+                plan,
+                notes,
+            }))),
             Err(mut diags) => {
-                diags.extend(header_diags);
-                return Ok(fail(diags, size));
+                diags.extend(notes);
+                Ok(Start::Failed(Box::new(failure(input, diags, size))))
             }
+        }
+    }
+
+    /// Reads a large input with every thread, merging chunks as they come.
+    fn stream(
+        &self,
+        input: &Input,
+        opener: &dyn Opener,
+        dups: &mut Duplicates,
+        mut emit: Option<&mut (dyn RecordWriter + '_)>,
+        progress: &dyn Progress,
+    ) -> Result<FileOutcome, PipelineError> {
+        let Opened {
+            mut reader,
+            plan,
+            mut notes,
+        } = match self.open(input, opener, self.options.threads.max(1))? {
+            Start::Ready(o) => *o,
+            Start::Failed(f) => return Ok(*f),
         };
-        let mut merger = FileMerger::new(&plan, name.clone(), dups);
+        let mut merger = FileMerger::new(&plan, input.name(), dups);
         let building = emit.is_some();
-        let mut emit = emit;
         let mut emit_error: Option<EmitError> = None;
         let mut sampled = false;
         let stats = if let Some(limit) = self.options.sample_rows {
             let mut checker = ChunkChecker::new(&plan);
             let mut built = Built::default();
             let mut rows = 0u64;
+            let mut stopped = None;
             loop {
                 if rows >= limit {
                     sampled = true;
@@ -388,10 +451,7 @@ impl<'a> Pipeline<'a> {
                     Ok(Some(r)) => r,
                     Ok(None) => break,
                     Err(e) => {
-                        header_diags.push(
-                            Diagnostic::new(&rules::F006, Location::Input, e.to_string())
-                                .with_file(name.clone()),
-                        );
+                        stopped = Some(e);
                         break;
                     }
                 };
@@ -409,6 +469,12 @@ impl<'a> Pipeline<'a> {
                 emit_error = Some(e);
             }
             progress.advance(reader.stats().bytes, rows);
+            if let Some(e) = stopped {
+                notes.push(
+                    Diagnostic::new(&rules::F006, Location::Input, e.to_string())
+                        .with_file(input.name()),
+                );
+            }
             Ok(reader.stats())
         } else {
             let rows_hint = self.options.read.chunk_bytes / 48;
@@ -437,24 +503,156 @@ impl<'a> Pipeline<'a> {
         if let Some(e) = emit_error {
             return Err(e.into());
         }
-        let stats = match stats {
-            Ok(s) => s,
-            Err(e) => {
-                // A read error in the middle of the input: the file fails.
-                let d = Diagnostic::new(
-                    &rules::F006,
-                    Location::Input,
-                    format!("reading stopped: {e}"),
-                )
-                .with_hint("check the input is readable to its end");
-                return Ok(fail(vec![d], size));
-            }
+        Ok(conclude(input, merger, stats, notes, sampled))
+    }
+
+    /// Reads a small input on the current thread, keeping its chunk
+    /// outcomes for [`Pipeline::merge_whole`].
+    fn read_whole(
+        &self,
+        input: &Input,
+        opener: &dyn Opener,
+        building: bool,
+        progress: &dyn Progress,
+    ) -> Result<ReadWhole, PipelineError> {
+        let Opened {
+            mut reader,
+            plan,
+            notes,
+        } = match self.open(input, opener, 1)? {
+            Start::Ready(o) => *o,
+            Start::Failed(f) => return Ok(ReadWhole::Failed(f)),
         };
-        let bytes = stats.bytes;
-        let mut result = merger.finish(input.size().unwrap_or(bytes));
-        if stats.blank_lines > 0 {
-            let line = stats.first_blank_line.unwrap_or(0);
+        let mut chunks = Vec::new();
+        let stats = reader.run(
+            || Sink {
+                checker: ChunkChecker::new(&plan),
+                records: building.then(Built::default),
+            },
+            |done| {
+                let (outcome, mut built) = done.output;
+                progress.advance(done.stats.bytes, done.stats.records);
+                for l in &mut built.lines {
+                    *l += done.base.line;
+                }
+                chunks.push((outcome, done.base, built));
+                ControlFlow::Continue(())
+            },
+        );
+        Ok(ReadWhole::Whole(Box::new(Whole {
+            plan,
+            notes,
+            chunks,
+            stats,
+        })))
+    }
+
+    /// Merges an input read by [`Pipeline::read_whole`], in input order.
+    fn merge_whole(
+        input: &Input,
+        read: ReadWhole,
+        dups: &mut Duplicates,
+        mut emit: Option<&mut (dyn RecordWriter + '_)>,
+    ) -> Result<FileOutcome, PipelineError> {
+        let whole = match read {
+            ReadWhole::Failed(f) => return Ok(*f),
+            ReadWhole::Whole(w) => *w,
+        };
+        let mut merger = FileMerger::new(&whole.plan, input.name(), dups);
+        for (outcome, base, built) in whole.chunks {
+            merger.push(outcome, base);
+            if let Some(w) = emit.as_deref_mut() {
+                w.write(&built.records, &built.lines)?;
+            }
+        }
+        Ok(conclude(input, merger, whole.stats, whole.notes, false))
+    }
+}
+
+/// An input ready to be read.
+struct Opened {
+    reader: CsvReader<Box<dyn io::Read + Send>>,
+    plan: Plan,
+    /// Findings of the header, reported before the rows'.
+    notes: Vec<Diagnostic>,
+}
+
+/// What opening an input gave.
+enum Start {
+    Ready(Box<Opened>),
+    Failed(Box<FileOutcome>),
+}
+
+/// A small input read whole, before merging.
+struct Whole {
+    plan: Plan,
+    notes: Vec<Diagnostic>,
+    chunks: Vec<(ChunkOutcome, tsload_csv::Position, Built)>,
+    stats: Result<tsload_csv::ReadStats, tsload_csv::ReadError>,
+}
+
+/// What reading a small input gave.
+enum ReadWhole {
+    Whole(Box<Whole>),
+    Failed(Box<FileOutcome>),
+}
+
+/// A file that fails as a whole: `FileFailures` = 1, no rows.
+fn failure(input: &Input, diags: Vec<Diagnostic>, bytes: u64) -> FileOutcome {
+    let mut result = FileResult::file_failure(input.name(), diags, bytes);
+    // Reader findings get the reader's own reasons in the report.
+    for d in &result.diagnostics {
+        if d.rule.code.starts_with('C') || d.rule.code.starts_with('F') {
+            result
+                .errors
+                .retain(|e| e.reason != tsload_mapper::rules::FRAMING_REASON);
+            let reason = file_failure_reason(d.rule);
+            if !result.errors.iter().any(|e| e.reason == reason) {
+                result.errors.push(ReasonLines {
+                    reason,
+                    line_ranges: vec![[1, 1]],
+                    truncated: false,
+                });
+            }
+        }
+    }
+    FileOutcome {
+        input: input.clone(),
+        bytes,
+        result,
+        sampled: false,
+    }
+}
+
+/// Ends a file whose rows were merged: header notes first, then a read
+/// error (a file failure) or the blank-line note.
+fn conclude(
+    input: &Input,
+    merger: FileMerger<'_>,
+    stats: Result<tsload_csv::ReadStats, tsload_csv::ReadError>,
+    mut notes: Vec<Diagnostic>,
+    sampled: bool,
+) -> FileOutcome {
+    let name = input.name();
+    let stats = match stats {
+        Ok(s) => s,
+        Err(e) => {
+            // A read error in the middle of the input: the file fails.
             let d = Diagnostic::new(
+                &rules::F006,
+                Location::Input,
+                format!("reading stopped: {e}"),
+            )
+            .with_hint("check the input is readable to its end");
+            return failure(input, vec![d], input.size().unwrap_or(0));
+        }
+    };
+    let bytes = stats.bytes;
+    let mut result = merger.finish(input.size().unwrap_or(bytes));
+    if stats.blank_lines > 0 {
+        let line = stats.first_blank_line.unwrap_or(0);
+        notes.push(
+            Diagnostic::new(
                 &tsload_csv::rules::BLANK_LINES,
                 Location::Data {
                     line,
@@ -468,24 +666,20 @@ impl<'a> Pipeline<'a> {
                     stats.blank_lines
                 ),
             )
-            .with_file(name.clone())
-            .with_hint("remove blank lines; the service's handling of them is undocumented");
-            bump(&mut result.rule_counts, d.rule);
-            header_diags.push(d);
-        }
-        for d in &header_diags {
-            if !std::ptr::eq(d.rule, &raw const tsload_csv::rules::BLANK_LINES) {
-                bump(&mut result.rule_counts, d.rule);
-            }
-        }
-        result.diagnostics.splice(0..0, header_diags);
-        result.rule_counts.sort_by_key(|c| c.rule.code);
-        Ok(FileOutcome {
-            input: input.clone(),
-            bytes,
-            result,
-            sampled,
-        })
+            .with_file(name)
+            .with_hint("remove blank lines; the service's handling of them is undocumented"),
+        );
+    }
+    for d in &notes {
+        bump(&mut result.rule_counts, d.rule);
+    }
+    result.diagnostics.splice(0..0, notes);
+    result.rule_counts.sort_by_key(|c| c.rule.code);
+    FileOutcome {
+        input: input.clone(),
+        bytes,
+        result,
+        sampled,
     }
 }
 

@@ -342,3 +342,60 @@ fn emitted_records_carry_their_source_lines() {
         assert_eq!(*got.lock().unwrap(), expected, "threads={threads}");
     }
 }
+
+/// Many small files are read side by side; results, duplicate findings
+/// across files and emitted records are the same as one file at a time.
+#[test]
+fn small_files_in_parallel_match_one_at_a_time() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let good = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let mut bad = good.clone();
+    bad.extend_from_slice(b"1715000100000,us-east-1,web-01,n/a,2,3,true,OK\n");
+    // The same key as a row of `good` with another value: a duplicate across files.
+    let mut dup = b"time,region,hostname,cpu,mem,requests,healthy,status\n".to_vec();
+    dup.extend_from_slice(b"1715000000250,us-east-1,web-01,99.5,30.00,100,false,OK\n");
+    let names: Vec<String> = (0..9).map(|i| format!("f{i}.csv")).collect();
+    let contents: Vec<&[u8]> = vec![
+        &good,
+        &bad,
+        b"",
+        &dup,
+        &good,
+        b"x,y\n1,2\n",
+        &bad,
+        &good,
+        &dup,
+    ];
+    let files: Vec<(&str, &[u8])> = names.iter().map(String::as_str).zip(contents).collect();
+    let collect = |threads: usize| {
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mem = Mem(files
+            .iter()
+            .map(|(n, d)| ((*n).to_owned(), d.to_vec()))
+            .collect());
+        let inputs: Vec<Input> = files.iter().map(|(n, d)| file(n, d.len())).collect();
+        let v = Pipeline::new(&m, &d, options(threads, ReadOptions::default()))
+            .unwrap()
+            .run(
+                &inputs,
+                &mem,
+                Some(Box::new(Collect(got.clone()))),
+                &NoProgress,
+            )
+            .unwrap();
+        let records = got.lock().unwrap().clone();
+        (v, records)
+    };
+    let (one, one_records) = collect(1);
+    let (many, many_records) = collect(3);
+    assert_eq!(many.totals.counters, one.totals.counters);
+    assert_eq!(many.duplicates, one.duplicates);
+    assert_eq!(many_records, one_records);
+    for (a, b) in one.files.iter().zip(&many.files) {
+        assert_eq!(a.input, b.input);
+        assert_eq!(a.result.diagnostics, b.result.diagnostics, "{}", a.input);
+        assert_eq!(a.result.errors, b.result.errors, "{}", a.input);
+    }
+    assert_eq!(one.totals.counters.file_failures, 2);
+    assert_eq!(one.duplicates.conflicting, 2);
+}
