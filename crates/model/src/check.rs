@@ -1700,3 +1700,227 @@ mod tests {
         assert_eq!(codes(&long), vec!["T306", "T307"]);
     }
 }
+
+/// Random tasks built from the service model's shapes: loading never fails
+/// on well-typed input, checking never panics, a task without errors always
+/// converts to the effective model, and what was loaded round-trips. The
+/// weights make about one case in ten error-free (about 300 per run).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+    use crate::effective;
+    use crate::load::load;
+
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            12 => "[a-z][a-z0-9_]{2,9}",
+            2 => prop::sample::select(vec!["host", "cpu", "value", "Host"]).prop_map(str::to_owned),
+            1 => prop::sample::select(vec![
+                "", "a:b", "ts_x", "select", "time", "é", "measure_value::double", "measure_name",
+            ])
+            .prop_map(str::to_owned),
+            1 => "[a-z]{55,70}",
+        ]
+    }
+
+    fn value_type(multi: bool) -> impl Strategy<Value = String> {
+        let mut usual = vec!["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN"];
+        if multi {
+            usual.push("MULTI");
+        }
+        prop_oneof![
+            20 => prop::sample::select(usual),
+            1 => prop::sample::select(vec!["TIMESTAMP", "double", "MULTI"]),
+        ]
+        .prop_map(str::to_owned)
+    }
+
+    fn object(members: Vec<(&'static str, Option<Value>)>) -> Value {
+        Value::Object(
+            members
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+                .collect::<Map<_, _>>(),
+        )
+    }
+
+    fn attr() -> impl Strategy<Value = Value> {
+        (
+            name(),
+            prop::option::of(name()),
+            prop::option::weighted(0.97, value_type(false)),
+        )
+            .prop_map(|(s, t, ty)| {
+                object(vec![
+                    ("SourceColumn", Some(json!(s))),
+                    ("TargetMultiMeasureAttributeName", t.map(Value::from)),
+                    ("MeasureValueType", ty.map(Value::from)),
+                ])
+            })
+    }
+
+    fn mixed() -> impl Strategy<Value = Value> {
+        (
+            prop::option::weighted(0.8, name()),
+            prop::option::weighted(0.8, name()),
+            prop::option::of(name()),
+            prop::option::weighted(0.97, value_type(true)),
+            prop::option::weighted(0.3, prop::collection::vec(attr(), 0..3)),
+        )
+            .prop_map(|(n, s, t, ty, attrs)| {
+                object(vec![
+                    ("MeasureName", n.map(Value::from)),
+                    ("SourceColumn", s.map(Value::from)),
+                    ("TargetMeasureName", t.map(Value::from)),
+                    ("MeasureValueType", ty.map(Value::from)),
+                    ("MultiMeasureAttributeMappings", attrs.map(Value::from)),
+                ])
+            })
+    }
+
+    fn multi_b() -> impl Strategy<Value = (Option<String>, Option<Vec<Value>>)> {
+        (
+            prop::option::weighted(0.7, name()),
+            prop::option::weighted(0.95, prop::collection::vec(attr(), 1..4)),
+        )
+    }
+
+    fn model() -> impl Strategy<Value = Value> {
+        let dims = prop::collection::vec(
+            (
+                prop::option::weighted(0.97, name()),
+                prop::option::of(name()),
+            ),
+            0..4,
+        );
+        let multi = multi_b();
+        (
+            prop::option::weighted(0.97, name()),
+            prop::option::of(prop::sample::select(vec![
+                "SECONDS",
+                "MILLISECONDS",
+                "NANOSECONDS",
+                "MICROSECONDS",
+                "MINUTES",
+            ])),
+            prop::option::weighted(0.97, dims),
+            prop::option::of(name()),
+            prop_oneof![
+                6 => multi.prop_map(|m| (Some(m), None)),
+                3 => prop::collection::vec(mixed(), 0..3).prop_map(|x| (None, Some(x))),
+                1 => (multi_b(), prop::collection::vec(mixed(), 1..2))
+                    .prop_map(|(m, x)| (Some(m), Some(x))),
+                1 => Just((None, None)),
+            ],
+        )
+            .prop_map(|(time, unit, dims, mnc, (multi, mixed))| {
+                let dims = dims.map(|d| {
+                    Value::from(
+                        d.into_iter()
+                            .map(|(s, t)| {
+                                object(vec![
+                                    ("SourceColumn", s.map(Value::from)),
+                                    ("DestinationColumn", t.map(Value::from)),
+                                ])
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                });
+                let multi = multi.map(|(t, attrs)| {
+                    object(vec![
+                        ("TargetMultiMeasureName", t.map(Value::from)),
+                        ("MultiMeasureAttributeMappings", attrs.map(Value::from)),
+                    ])
+                });
+                object(vec![
+                    ("TimeColumn", time.map(Value::from)),
+                    ("TimeUnit", unit.map(Value::from)),
+                    ("DimensionMappings", dims),
+                    ("MeasureNameColumn", mnc.map(Value::from)),
+                    ("MultiMeasureMappings", multi),
+                    ("MixedMeasureMappings", mixed.map(Value::from)),
+                ])
+            })
+    }
+
+    fn csv() -> impl Strategy<Value = Value> {
+        let ch = || {
+            prop::option::of(prop_oneof![
+                6 => prop::sample::select(vec![",", "|", "\t", "'", "\\", ";", " "]),
+                1 => prop::sample::select(vec!["/t", "\"", "", ";;", "§", "\n", "#"]),
+            ])
+        };
+        (
+            ch(),
+            ch(),
+            ch(),
+            prop::option::of(prop::sample::select(vec!["", " ", "NULL"])),
+            prop::option::of(any::<bool>()),
+        )
+            .prop_map(|(s, e, q, n, t)| {
+                object(vec![
+                    ("ColumnSeparator", s.map(Value::from)),
+                    ("EscapeChar", e.map(Value::from)),
+                    ("QuoteChar", q.map(Value::from)),
+                    ("NullValue", n.map(Value::from)),
+                    ("TrimWhiteSpace", t.map(Value::from)),
+                ])
+            })
+    }
+
+    fn request() -> impl Strategy<Value = Value> {
+        (
+            model(),
+            prop::option::of(csv()),
+            prop::bool::weighted(0.1),
+            prop::option::of(-1i64..3),
+        )
+            .prop_map(|(m, c, unknown, rv)| {
+                let mut r = json!({
+                    "TargetDatabaseName": "db1", "TargetTableName": "tbl",
+                    "DataSourceConfiguration": {
+                        "DataSourceS3Configuration": {"BucketName": "in-bucket"},
+                        "DataFormat": "CSV"
+                    },
+                    "ReportConfiguration": {"ReportS3Configuration": {"BucketName": "rep-bucket"}},
+                    "DataModelConfiguration": {"DataModel": m}
+                });
+                if let Some(c) = c {
+                    r["DataSourceConfiguration"]["CsvConfiguration"] = c;
+                }
+                if let Some(v) = rv {
+                    r["RecordVersion"] = v.into();
+                }
+                if unknown {
+                    r["DataModelConfiguration"]["DataModel"]["Timecolumn"] = "x".into();
+                }
+                r
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn no_errors_means_effective_and_round_trip(doc in request()) {
+            let text = serde_json::to_string_pretty(&doc).unwrap();
+            let loaded = load(&text, "p.json").unwrap();
+            let diagnostics = check(&loaded);
+            for d in &diagnostics {
+                let Location::Json { line, column, .. } = d.location else { panic!() };
+                prop_assert!(line >= 1 && column >= 1);
+            }
+            if !has_errors(&diagnostics) {
+                let m = loaded.data_model().unwrap();
+                prop_assert!(effective::DataModel::from_wire(m).is_ok(), "{text}");
+                prop_assert!(effective::request_with_defaults(&loaded.request).is_ok(), "{text}");
+            }
+            if !diagnostics.iter().any(|d| d.rule.code == "T001") {
+                prop_assert_eq!(loaded.to_json(), doc);
+            }
+        }
+    }
+}

@@ -448,10 +448,21 @@ pub fn load(text: &str, name: &str) -> Result<Loaded, LoadError> {
 
 /// serde's message with Rust type names replaced by JSON words.
 fn type_message(e: &serde_json::Error) -> String {
-    e.to_string()
+    let mut m = e
+        .to_string()
+        .replace("invalid type: map", "invalid type: object")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("expected a sequence", "expected an array")
         .replace("expected i64", "expected an integer")
         .replace("expected f64", "expected a number")
-        .replace("expected a boolean", "expected `true` or `false`")
+        .replace("expected a boolean", "expected `true` or `false`");
+    // "expected struct DataModel" → "expected a `DataModel` object".
+    if let Some(i) = m.find("expected struct ") {
+        let rest = &m[i + "expected struct ".len()..];
+        let name = rest.split(' ').next().unwrap_or_default().to_owned();
+        m.replace_range(i.., &format!("expected a `{name}` object"));
+    }
+    m
 }
 
 fn typed<T: DeserializeOwned>(
@@ -580,6 +591,14 @@ impl Walker<'_> {
             (ast::Value::Object(obj), Child::Object(shape)) => {
                 self.object(obj, Some(shape), pointer)
             }
+            // serde would read a struct from an array by position; the
+            // service never would.
+            (ast::Value::Array(_), Child::Object(shape)) => Err(LoadError::Type {
+                name: self.name.to_owned(),
+                pointer: pointer.clone(),
+                position: self.lines.position(value.start()),
+                message: format!("invalid type: array, expected a `{}` object", shape.name),
+            }),
             (ast::Value::Object(obj), Child::Open) => self.object(obj, None, pointer),
             (ast::Value::Array(arr), Child::List(shape)) => {
                 self.array(arr, Child::Object(shape), pointer)
@@ -911,6 +930,27 @@ mod tests {
             e.to_string(),
             "m.json:1:1: expected a JSON object at the top level, found an array"
         );
+    }
+
+    #[test]
+    fn arrays_are_not_read_as_objects() {
+        let e = load(
+            r#"{"TimeColumn": "t", "DimensionMappings": [["h", "h"]]}"#,
+            "m.json",
+        )
+        .unwrap_err();
+        assert_eq!(e.pointer(), Some("/DimensionMappings/0"));
+        assert_eq!(
+            e.message(),
+            "`/DimensionMappings/0`: invalid type: array, expected a `DimensionMapping` object"
+        );
+        let e = load(r#"{"TimeColumn": "t", "DimensionMappings": {}}"#, "m.json").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "`/DimensionMappings`: invalid type: object, expected an array"
+        );
+        let e = load(r#"{"BatchLoadTaskDescription": []}"#, "d.json").unwrap_err();
+        assert_eq!(e.pointer(), Some("/BatchLoadTaskDescription"));
     }
 
     #[test]
