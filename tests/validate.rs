@@ -390,3 +390,144 @@ fn s3_inputs_and_the_tasks_own_source() {
     assert_eq!(out.status.code(), Some(2), "{}", crate::util::block(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no objects"));
 }
+
+/// `--describe-table` reads retention, magnetic-store writes and REQUIRED
+/// partition keys from the table, here in the emulator.
+#[test]
+fn describe_table_sets_the_window_and_partition_keys() {
+    use aws_sdk_timestreamwrite as tsw;
+    let server = tsload_emulator::Server::start(tsload_emulator::Config::default()).unwrap();
+    let endpoint = server.endpoint().to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let conf = tsw::Config::builder()
+            .behavior_version(tsw::config::BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(tsw::config::Region::new("us-east-1"))
+            .credentials_provider(tsw::config::Credentials::new(
+                "AKID", "secret", None, None, "test",
+            ))
+            .build();
+        let c = tsw::Client::from_conf(conf);
+        c.create_database()
+            .database_name("telemetry")
+            .send()
+            .await
+            .unwrap();
+        let retention = |hours, days| {
+            tsw::types::RetentionProperties::builder()
+                .memory_store_retention_period_in_hours(hours)
+                .magnetic_store_retention_period_in_days(days)
+                .build()
+                .unwrap()
+        };
+        // "hosts": 1 h in memory, magnetic writes off.
+        c.create_table()
+            .database_name("telemetry")
+            .table_name("hosts")
+            .retention_properties(retention(1, 1))
+            .send()
+            .await
+            .unwrap();
+        // "keyed": magnetic writes on and a REQUIRED key the model never writes.
+        let key = tsw::types::PartitionKey::builder()
+            .r#type(tsw::types::PartitionKeyType::Dimension)
+            .name("az")
+            .enforcement_in_record(tsw::types::PartitionKeyEnforcementLevel::Required)
+            .build()
+            .unwrap();
+        c.create_table()
+            .database_name("telemetry")
+            .table_name("keyed")
+            .retention_properties(retention(1, 30))
+            .magnetic_store_write_properties(
+                tsw::types::MagneticStoreWriteProperties::builder()
+                    .enable_magnetic_store_writes(true)
+                    .build()
+                    .unwrap(),
+            )
+            .schema(
+                tsw::types::Schema::builder()
+                    .composite_partition_key(key)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let run_for = |table: &str| {
+        let mut task: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root().join("fixtures/valid/multi-measure-hosts/task.json")).unwrap(),
+        )
+        .unwrap();
+        task["TargetTableName"] = table.into();
+        let path = dir.path().join(format!("{table}.json"));
+        std::fs::write(&path, serde_json::to_vec(&task).unwrap()).unwrap();
+        let out = tsload(&[
+            "validate",
+            path.to_str().unwrap(),
+            "fixtures/valid/multi-measure-hosts/data.csv",
+            "--describe-table",
+            "--endpoint-url",
+            &endpoint,
+            "--now",
+            "2024-05-07T00:00:00Z",
+            "--format",
+            "json",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", crate::util::block(&out)));
+        (out.status.code().unwrap(), v)
+    };
+    // Rows of 2024-05-06 are older than 1 h, and magnetic writes are off.
+    let (code, v) = run_for("hosts");
+    assert_eq!(code, 1);
+    assert_eq!(v["window"]["retention_checked"], true);
+    assert_eq!(v["ProgressReport"]["RecordIngestionFailures"], 24);
+    // With magnetic writes (30 days) they fit, but the REQUIRED key `az` is never written.
+    let (code, v) = run_for("keyed");
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"H005"), "{codes:?}");
+    // A table that does not exist: exit 2, naming it.
+    let mut task: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/valid/multi-measure-hosts/task.json")).unwrap(),
+    )
+    .unwrap();
+    task["TargetTableName"] = "missing".into();
+    let missing = dir.path().join("missing.json");
+    std::fs::write(&missing, serde_json::to_vec(&task).unwrap()).unwrap();
+    let out = tsload(&[
+        "validate",
+        missing.to_str().unwrap(),
+        "fixtures/valid/multi-measure-hosts/data.csv",
+        "--describe-table",
+        "--endpoint-url",
+        &endpoint,
+    ])
+    .env("AWS_ACCESS_KEY_ID", "test")
+    .env("AWS_SECRET_ACCESS_KEY", "test")
+    .env("AWS_REGION", "us-east-1")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ResourceNotFound") && err.contains("telemetry"),
+        "{err}"
+    );
+}

@@ -222,7 +222,7 @@ fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal> {
         || args.escape.is_some()
         || args.null_value.is_some()
         || args.trim;
-    if loaded.form != Form::DataModel {
+    if loaded.form.is_whole_task() {
         if flags {
             return Err(Fatal(format!(
                 "the dialect flags apply to a bare data model; `{}` is a {} and its CsvConfiguration is used",
@@ -323,7 +323,13 @@ fn context(args: &Args, loaded: &Loaded, s3: &AwsSettings) -> Result<CheckContex
             aws: s3.clone(),
             endpoint_url: args.endpoint_url.clone(),
         };
-        let info = tsload_runner::timestream::describe_table(&settings, &db, &table)?;
+        let info =
+            tsload_runner::timestream::describe_table(&settings, &db, &table).map_err(|e| {
+                Fatal(format!(
+                    "`--describe-table`: cannot describe table `{table}` of database `{db}`: {}",
+                    e.message
+                ))
+            })?;
         ctx.table = Some(info.retention);
         ctx.required_dimensions = info.required_dimensions;
     }
