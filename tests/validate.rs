@@ -25,6 +25,16 @@ fn shipped_scenarios_are_clean() {
     }
 }
 
+/// `v[array][*][key]` as strings.
+fn column<'a>(v: &'a serde_json::Value, array: &str, key: &str) -> Vec<&'a str> {
+    v[array]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[key].as_str().unwrap())
+        .collect()
+}
+
 fn json(args: &[&str]) -> (i32, serde_json::Value) {
     let out = tsload(args).output().unwrap();
     let v = serde_json::from_slice(&out.stdout)
@@ -230,12 +240,7 @@ fn directories_globs_and_stdin() {
         "json",
     ]);
     assert_eq!(code, 0);
-    let files: Vec<&str> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file"].as_str().unwrap())
-        .collect();
+    let files = column(&v, "files", "file");
     assert!(
         files[0].ends_with("a.csv") && files[1].ends_with("b.csv"),
         "{files:?}"
@@ -360,12 +365,7 @@ fn s3_inputs_and_the_tasks_own_source() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", crate::util::block(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let files: Vec<&str> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file"].as_str().unwrap())
-        .collect();
+    let files = column(&v, "files", "file");
     assert_eq!(
         files,
         [
@@ -496,12 +496,7 @@ fn describe_table_sets_the_window_and_partition_keys() {
     // With magnetic writes (30 days) they fit, but the REQUIRED key `az` is never written.
     let (code, v) = run_for("keyed");
     assert_eq!(code, 1);
-    let codes: Vec<&str> = v["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
+    let codes = column(&v, "rules", "code");
     assert!(codes.contains(&"H005"), "{codes:?}");
     // A table that does not exist: exit 2, naming it.
     let mut task: serde_json::Value = serde_json::from_slice(
