@@ -98,9 +98,9 @@ use std::io::Read;
 
 use serde::Serialize;
 use tsload_mapper::{CheckContext, Counters, TableRetention, Window};
+use tsload_model::Loaded;
 use tsload_model::diag::{Diagnostic, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
-use tsload_model::Loaded;
 use tsload_runner::aws::AwsSettings;
 use tsload_runner::emit;
 use tsload_runner::error_report::{ErrorReport, FileError, FileErrors};
