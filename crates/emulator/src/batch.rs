@@ -286,10 +286,12 @@ struct TaskRow {
     resumable_until: Option<f64>,
     files_done: i64,
     stopped_once: bool,
+    /// The counters at the last file boundary (`None` before the first).
+    checkpoint: Option<ProgressReport>,
 }
 
 const TASK_COLUMNS: &str = "seq, task_id, database_name, table_name, task_status, request, progress_report,
-    error_message, record_version, creation_time, last_updated_time, resumable_until, files_done, stopped_once";
+    error_message, record_version, creation_time, last_updated_time, resumable_until, files_done, stopped_once, checkpoint";
 
 impl TaskRow {
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -313,6 +315,10 @@ impl TaskRow {
             resumable_until: row.get(11)?,
             files_done: row.get(12)?,
             stopped_once: row.get::<_, i64>(13)? != 0,
+            checkpoint: row
+                .get::<_, Option<String>>(14)?
+                .map(|t| serde_json::from_str(&t).map_err(|e| json_err(14, e)))
+                .transpose()?,
         })
     }
 
@@ -530,6 +536,23 @@ impl Runner {
         self.stopping.store(true, Ordering::SeqCst);
     }
 
+    /// Waits (at most `limit`) until no task runs, so that none writes to
+    /// the store after the emulator has stopped. Tasks notice [`Self::stop`]
+    /// between files, within their pauses, and at their next batch of
+    /// records; S3 calls they make need the runtime, which is still up.
+    pub(crate) async fn wait_idle(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if self.lock().running.is_empty() {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Starts running `task_id` in the background (once at a time).
     pub(crate) fn launch(&self, task_id: &str) {
         let mut s = self.lock();
@@ -568,18 +591,14 @@ fn set_status(emu: &Emulator, id: &str, status: &str) -> Result<(), ApiError> {
     })
 }
 
-fn save_progress(
-    emu: &Emulator,
-    id: &str,
-    p: &ProgressReport,
-    files_done: Option<i64>,
-) -> Result<(), ApiError> {
+/// Saves the live counters (within a file, or at the end).
+fn save_progress(emu: &Emulator, id: &str, p: &ProgressReport) -> Result<(), ApiError> {
     let text = serde_json::to_string(p).unwrap_or_default();
     emu.store().with(|conn| {
         conn.execute(
-            "UPDATE batch_load_tasks SET progress_report = ?2, last_updated_time = ?3,
-                 files_done = coalesce(?4, files_done) WHERE task_id = ?1",
-            params![id, text, now(), files_done],
+            "UPDATE batch_load_tasks SET progress_report = ?2, last_updated_time = ?3
+             WHERE task_id = ?1",
+            params![id, text, now()],
         )?;
         Ok(())
     })
@@ -597,9 +616,20 @@ fn fail_task(emu: &Emulator, id: &str, message: &str) {
     });
 }
 
-fn sleep(d: std::time::Duration) {
-    if !d.is_zero() {
-        std::thread::sleep(d);
+/// Waits `d` (the slow-progress fault), in short steps so a shutdown is
+/// not held up; `false` when the emulator is shutting down.
+fn pause(d: std::time::Duration, stopping: &AtomicBool) -> bool {
+    const STEP: std::time::Duration = std::time::Duration::from_millis(20);
+    let until = std::time::Instant::now() + d;
+    loop {
+        if stopping.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep(STEP.min(until - now));
     }
 }
 
@@ -731,16 +761,16 @@ impl tsload_runner::validate::Opener for TaskS3 {
             .map_err(|e| {
                 io::Error::other(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
             })?;
-        let (tx, rx) = mpsc::sync_channel::<io::Result<Bytes>>(4);
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Option<Bytes>>>(4);
         let mut body = resp.body;
         self.handle.spawn(async move {
             loop {
-                let next = body.try_next().await;
-                let done = !matches!(next, Ok(Some(_)));
-                let item = match next {
-                    Ok(Some(chunk)) => Ok(chunk),
-                    Ok(None) => return,
-                    Err(e) => Err(io::Error::other(e)),
+                let (item, done) = match body.try_next().await {
+                    Ok(Some(chunk)) => (Ok(Some(chunk)), false),
+                    // The end is said explicitly: a sender dropped without
+                    // it (runtime shut down) must not look like the end.
+                    Ok(None) => (Ok(None), true),
+                    Err(e) => (Err(io::Error::other(e)), true),
                 };
                 if tx.send(item).is_err() || done {
                     return;
@@ -750,23 +780,35 @@ impl tsload_runner::validate::Opener for TaskS3 {
         Ok(Box::new(ChannelReader {
             rx,
             current: Bytes::new(),
+            ended: false,
         }))
     }
 }
 
-/// A blocking `Read` over body pieces sent from the runtime.
+/// A blocking `Read` over body pieces sent from the runtime; `None` marks
+/// the end of the object.
 struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
+    rx: mpsc::Receiver<io::Result<Option<Bytes>>>,
     current: Bytes,
+    ended: bool,
 }
 
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.rx.recv() {
-                Ok(Ok(b)) => self.current = b,
+                Ok(Ok(Some(b))) => self.current = b,
+                Ok(Ok(None)) => self.ended = true,
                 Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the S3 download stopped before the end of the object",
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.current.len());
@@ -777,19 +819,62 @@ impl Read for ChannelReader {
 }
 
 /// Stores the records the engine builds, chunk by chunk, and counts what
-/// the store rejects.
+/// the store rejects, with the source line of each rejected record.
 struct IngestWriter {
     emu: Arc<Emulator>,
     limits: TableLimits,
     stored: Arc<Mutex<IngestCounts>>,
+    /// Set when the emulator shuts down: the next write aborts the file.
+    stopping: Arc<AtomicBool>,
 }
 
+/// What the store did with one file's records.
 #[derive(Debug, Default, Clone)]
 struct IngestCounts {
     ingested: u64,
     rejected: u64,
-    /// Rejection reasons with counts (line numbers are not known here).
-    reasons: Vec<(String, u64)>,
+    /// Rejection reasons, in order of first appearance, with the 1-based
+    /// source lines of the rejected records as inclusive ranges.
+    reasons: Vec<(String, Vec<[u64; 2]>)>,
+}
+
+impl IngestCounts {
+    /// Counts a rejection of the record from `line` (`None` if unknown).
+    fn reject(&mut self, reason: String, line: Option<u64>) {
+        self.rejected += 1;
+        let i = if let Some(i) = self.reasons.iter().position(|(r, _)| *r == reason) {
+            i
+        } else {
+            self.reasons.push((reason, Vec::new()));
+            self.reasons.len() - 1
+        };
+        let slot = &mut self.reasons[i].1;
+        let Some(line) = line else { return };
+        // Lines arrive in input order: extend the last range when adjacent
+        // (records of one row share its line), so memory follows the
+        // number of runs, not of rejected records.
+        match slot.last_mut() {
+            Some(last) if line >= last[0] && line <= last[1].saturating_add(1) => {
+                last[1] = last[1].max(line);
+            }
+            _ => slot.push([line, line]),
+        }
+    }
+
+    /// Adds `other` (a later part of the same file).
+    fn absorb(&mut self, other: Self) {
+        self.ingested += other.ingested;
+        self.rejected += other.rejected;
+        for (reason, ranges) in other.reasons {
+            match self.reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some(slot) => {
+                    slot.1.extend(ranges);
+                    tsload_runner::error_report::coalesce(&mut slot.1);
+                }
+                None => self.reasons.push((reason, ranges)),
+            }
+        }
+    }
 }
 
 fn to_in_record(r: &tsload_mapper::WriteRecord) -> InRecord {
@@ -829,28 +914,34 @@ mod erased {
     }
 }
 
+/// The error that aborts a file when the emulator shuts down; the task
+/// stays IN_PROGRESS and the file is read again on the next start.
+fn shutting_down(emu: &Emulator) -> tsload_runner::emit::EmitError {
+    tsload_runner::emit::EmitError::Write(tsload_runner::atomic::WriteError {
+        path: emu_store_path(emu),
+        source: io::Error::new(io::ErrorKind::Interrupted, "the emulator is shutting down"),
+    })
+}
+
 impl tsload_runner::emit::RecordWriter for IngestWriter {
     fn write(
         &mut self,
         records: &[tsload_mapper::WriteRecord],
-        _lines: &[u64],
+        lines: &[u64],
     ) -> Result<(), tsload_runner::emit::EmitError> {
         let now = now_ns();
-        for batch in records.chunks(INGEST_BATCH) {
+        for (index, batch) in records.chunks(INGEST_BATCH).enumerate() {
+            if self.stopping.load(Ordering::SeqCst) {
+                return Err(shutting_down(&self.emu));
+            }
+            let first = index * INGEST_BATCH;
             let outcome = self.emu.store().with(|conn| {
                 let tx = conn.transaction()?;
                 let mut local = IngestCounts::default();
-                for r in batch {
+                for (i, r) in batch.iter().enumerate() {
                     match ingest(&tx, &self.limits, &to_in_record(r), now)? {
                         Ok(Stored::Memory | Stored::Magnetic) => local.ingested += 1,
-                        Err(rej) => {
-                            local.rejected += 1;
-                            let reason = rej.batch_reason();
-                            match local.reasons.iter_mut().find(|(r, _)| *r == reason) {
-                                Some(slot) => slot.1 += 1,
-                                None => local.reasons.push((reason, 1)),
-                            }
-                        }
+                        Err(rej) => local.reject(rej.batch_reason(), lines.get(first + i).copied()),
                     }
                 }
                 tx.commit()?;
@@ -862,17 +953,9 @@ impl tsload_runner::emit::RecordWriter for IngestWriter {
                     source: io::Error::other(e.message),
                 })
             })?;
-            let mut total = match self.stored.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            total.ingested += local.ingested;
-            total.rejected += local.rejected;
-            for (reason, n) in local.reasons {
-                match total.reasons.iter_mut().find(|(r, _)| *r == reason) {
-                    Some(slot) => slot.1 += n,
-                    None => total.reasons.push((reason, n)),
-                }
+            match self.stored.lock() {
+                Ok(mut g) => g.absorb(local),
+                Err(p) => p.into_inner().absorb(local),
             }
         }
         Ok(())
@@ -914,19 +997,25 @@ impl tsload_runner::progress::Progress for LiveProgress {
             shown.records_ingested += s.ingested as i64;
             shown.record_ingestion_failures += s.rejected as i64;
         }
-        let _ = save_progress(&self.emu, &self.id, &shown, None);
+        let _ = save_progress(&self.emu, &self.id, &shown);
     }
 }
 
 /// Runs (or continues) one task to its end, or to a stop.
-fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), ApiError> {
+fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &Arc<AtomicBool>) -> Result<(), ApiError> {
     let faults = emu.config().faults.clone();
-    sleep(faults.step_delay);
+    if !pause(faults.step_delay, stopping) {
+        return Ok(());
+    }
     let task = emu.store().with(|conn| require_task(conn, id))?;
     match task.status.as_str() {
         "CREATED" | "PENDING_RESUME" | "IN_PROGRESS" => {}
         _ => return Ok(()),
     }
+    // The counters at the last file boundary: what a task continued after a
+    // stop, a shutdown or a crash starts from (the live report may be ahead,
+    // within a file that is read again).
+    let base = task.checkpoint.unwrap_or_default();
     set_status(emu, id, "IN_PROGRESS")?;
     let handle = emu
         .batch
@@ -961,14 +1050,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
                 }) {
                     Ok(m) => Some(m),
                     Err(msg) => {
-                        return finish_failed(
-                            emu,
-                            &s3,
-                            &task,
-                            vec![msg],
-                            Vec::new(),
-                            task.progress,
-                        );
+                        return finish_failed(emu, &s3, &task, vec![msg], Vec::new(), base);
                     }
                 }
             }
@@ -983,7 +1065,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
             &task,
             vec!["The task has no data model.".into()],
             Vec::new(),
-            task.progress,
+            base,
         );
     };
     let model = match tsload_model::effective::DataModel::from_wire(&wire_model) {
@@ -995,7 +1077,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
                 &task,
                 vec![format!("The data model is not valid: {}", e.0)],
                 Vec::new(),
-                task.progress,
+                base,
             );
         }
     };
@@ -1010,7 +1092,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
                     &task,
                     vec![format!("The CSV configuration is not valid: {}", e.0)],
                     Vec::new(),
-                    task.progress,
+                    base,
                 );
             }
         };
@@ -1021,7 +1103,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
     let prefix = source.object_key_prefix.unwrap_or_default();
     let inputs = match s3.list(&bucket, &prefix) {
         Ok(i) => i,
-        Err(msg) => return finish_failed(emu, &s3, &task, vec![msg], Vec::new(), task.progress),
+        Err(msg) => return finish_failed(emu, &s3, &task, vec![msg], Vec::new(), base),
     };
     if inputs.is_empty() {
         return finish_failed(
@@ -1032,7 +1114,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
                 "No objects were found under s3://{bucket}/{prefix}."
             )],
             Vec::new(),
-            task.progress,
+            base,
         );
     }
     let quota: Vec<String> = tsload_runner::input::check_quotas(&inputs)
@@ -1041,7 +1123,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
         .map(|d| d.message)
         .collect();
     if !quota.is_empty() {
-        return finish_failed(emu, &s3, &task, quota, Vec::new(), task.progress);
+        return finish_failed(emu, &s3, &task, quota, Vec::new(), base);
     }
 
     // Run the engine file by file.
@@ -1065,18 +1147,11 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
     let pipeline = match tsload_runner::validate::Pipeline::new(&model, &dialect, options) {
         Ok(p) => p,
         Err(e) => {
-            return finish_failed(
-                emu,
-                &s3,
-                &task,
-                vec![e.to_string()],
-                Vec::new(),
-                task.progress,
-            );
+            return finish_failed(emu, &s3, &task, vec![e.to_string()], Vec::new(), base);
         }
     };
     let limits = TableLimits::new(&table);
-    let mut progress = task.progress;
+    let mut progress = base;
     let mut file_errors = load_file_errors(emu, id);
     let start = usize::try_from(task.files_done).unwrap_or(0);
     for (index, input) in inputs.iter().enumerate().skip(start) {
@@ -1088,6 +1163,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
             emu: Arc::clone(emu),
             limits: limits.clone(),
             stored: Arc::clone(&stored),
+            stopping: Arc::clone(stopping),
         };
         let live = LiveProgress {
             emu: Arc::clone(emu),
@@ -1101,6 +1177,12 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
             Some(Box::new(writer)),
             &live,
         );
+        // Shutting down: drop this file's outcome (a read cut short, or a
+        // write refused, is not the file's fault). Its records already
+        // stored are stored again, as no-ops, when the file is read again.
+        if stopping.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let validation = match run {
             Ok(v) => v,
             Err(e) => {
@@ -1127,13 +1209,21 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
                     line_ranges: e.line_ranges.clone(),
                 })
                 .collect();
-            for (reason, _count) in &ingest.reasons {
-                // The engine hands over records without their line numbers,
-                // so storage rejections are reported without ranges.
-                errors.push(tsload_runner::error_report::FileError {
-                    reason: reason.clone(),
-                    line_ranges: Vec::new(),
-                });
+            // Records the store refused (version or type conflicts), with
+            // the lines of the rows they came from; a reason the engine
+            // already reported gets the lines added to its ranges.
+            for (reason, ranges) in &ingest.reasons {
+                if let Some(e) = errors.iter_mut().find(|e| e.reason == *reason) {
+                    e.line_ranges.extend_from_slice(ranges);
+                    tsload_runner::error_report::coalesce(&mut e.line_ranges);
+                } else {
+                    let mut line_ranges = ranges.clone();
+                    tsload_runner::error_report::coalesce(&mut line_ranges);
+                    errors.push(tsload_runner::error_report::FileError {
+                        reason: reason.clone(),
+                        line_ranges,
+                    });
+                }
             }
             if !errors.is_empty() {
                 file_errors.push(tsload_runner::error_report::FileErrors {
@@ -1144,9 +1234,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
         }
         progress.records_ingested += ingest.ingested as i64;
         progress.record_ingestion_failures += ingest.rejected as i64;
-        save_progress(emu, id, &progress, Some(index as i64 + 1))?;
-        save_file_errors(emu, id, &file_errors);
-        sleep(faults.step_delay);
+        save_checkpoint(emu, id, &progress, index as i64 + 1, &file_errors)?;
         if let Some(after) = faults.stop_after_files
             && !task.stopped_once
             && index as u64 + 1 == after
@@ -1163,6 +1251,9 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
             })?;
             return Ok(());
         }
+        if !pause(faults.step_delay, stopping) {
+            return Ok(());
+        }
     }
     let failed = progress.parse_failures > 0
         || progress.record_ingestion_failures > 0
@@ -1171,7 +1262,7 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &AtomicBool) -> Result<(), 
     if failed {
         return finish_failed(emu, &s3, &task, Vec::new(), file_errors, progress);
     }
-    save_progress(emu, id, &progress, None)?;
+    save_progress(emu, id, &progress)?;
     set_status(emu, id, "SUCCEEDED")
 }
 
@@ -1193,15 +1284,25 @@ fn load_file_errors(emu: &Emulator, id: &str) -> Vec<tsload_runner::error_report
         .unwrap_or_default()
 }
 
-fn save_file_errors(emu: &Emulator, id: &str, errors: &[tsload_runner::error_report::FileErrors]) {
-    let text = serde_json::to_string(errors).unwrap_or_default();
-    let _ = emu.store().with(|conn| {
+/// Records a file boundary in one statement: the counters (live and
+/// checkpoint), how many files are done, and the file errors so far.
+fn save_checkpoint(
+    emu: &Emulator,
+    id: &str,
+    p: &ProgressReport,
+    files_done: i64,
+    errors: &[tsload_runner::error_report::FileErrors],
+) -> Result<(), ApiError> {
+    let progress = serde_json::to_string(p).unwrap_or_default();
+    let errors = serde_json::to_string(errors).unwrap_or_default();
+    emu.store().with(|conn| {
         conn.execute(
-            "UPDATE batch_load_tasks SET file_errors = ?2 WHERE task_id = ?1",
-            params![id, text],
+            "UPDATE batch_load_tasks SET progress_report = ?2, checkpoint = ?2, files_done = ?3,
+                 file_errors = ?4, last_updated_time = ?5 WHERE task_id = ?1",
+            params![id, progress, files_done, errors, now()],
         )?;
         Ok(())
-    });
+    })
 }
 
 /// Ends a task in FAILED: writes the error report (§6.1 layout) to
@@ -1245,7 +1346,7 @@ fn finish_failed(
             }
         }
     }
-    save_progress(emu, &task.task_id, &progress, None)?;
+    save_progress(emu, &task.task_id, &progress)?;
     fail_task(emu, &task.task_id, &message);
     Ok(())
 }

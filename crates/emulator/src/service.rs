@@ -279,7 +279,12 @@ pub async fn serve(
     emulator.batch.attach(&emulator);
     crate::http::serve(listener, Handler(Arc::clone(&emulator)), shutdown).await;
     emulator.batch.stop();
+    emulator.batch.wait_idle(TASK_GRACE).await;
 }
+
+/// How long running batch-load tasks get to reach a point where they can
+/// stop (the next batch of records, file or pause) at shutdown.
+const TASK_GRACE: Duration = Duration::from_secs(10);
 
 /// An emulator on loopback on its own thread and runtime; stops on drop.
 /// Synchronous and asynchronous tests can both use it.

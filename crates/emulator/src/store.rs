@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS batch_load_tasks (
     resumable_until REAL,
     files_done INTEGER NOT NULL DEFAULT 0,
     stopped_once INTEGER NOT NULL DEFAULT 0,
-    file_errors TEXT
+    file_errors TEXT,
+    checkpoint TEXT
 );
 CREATE TABLE IF NOT EXISTS records (
     database_name TEXT NOT NULL,
@@ -86,8 +87,11 @@ SELECT database_name, table_name,
        strftime('%Y-%m-%dT%H:%M:%fZ', time_ns / 1000000000.0, 'unixepoch') AS time,
        time_ns, dimensions, measure_name, measure_value_type, measure_value, measures, version
 FROM records;
-PRAGMA user_version = 1;
 ";
+
+/// The layout version, kept in SQLite's `user_version`. A file of another
+/// version is refused rather than misread.
+const SCHEMA_VERSION: i64 = 2;
 
 /// Errors opening the store.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +104,17 @@ pub enum StoreError {
         /// What went wrong.
         #[source]
         source: std::io::Error,
+    },
+    /// The file was written by a tsload with another storage layout.
+    #[error(
+        "the store `{}` has layout version {found}, this tsload uses {SCHEMA_VERSION}; use another --data-dir (or a matching tsload)",
+        path.display()
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// Its `user_version`.
+        found: i64,
     },
     /// SQLite refused the file or the schema.
     #[error("cannot open the store `{}`: {source}", path.display())]
@@ -146,19 +161,31 @@ impl Store {
             ),
         };
         let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        let sqlite = |source| StoreError::Sqlite {
+            path: shown.clone(),
+            source,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite)?;
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sqlite)?;
+        if found != 0 && found != SCHEMA_VERSION {
+            return Err(StoreError::Version {
+                path: shown.clone(),
+                found,
+            });
+        }
         let setup = |conn: &Connection| -> rusqlite::Result<()> {
             if path.is_some() {
                 conn.pragma_update(None, "journal_mode", "WAL")?;
                 conn.pragma_update(None, "synchronous", "NORMAL")?;
             }
             conn.pragma_update(None, "foreign_keys", "ON")?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.execute_batch(SCHEMA)
+            conn.execute_batch(SCHEMA)?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
         };
-        setup(&conn).map_err(|source| StoreError::Sqlite {
-            path: shown,
-            source,
-        })?;
+        setup(&conn).map_err(sqlite)?;
         Ok(Self {
             conn: Mutex::new(conn),
             path,
@@ -336,6 +363,21 @@ mod tests {
             .with(|c| Ok(c.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn a_store_of_another_layout_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(Some(dir.path())).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(Some(dir.path())).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Version { found: 99, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("another --data-dir"), "{err}");
     }
 
     #[test]

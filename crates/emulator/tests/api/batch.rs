@@ -6,14 +6,9 @@ use std::time::Duration;
 use aws_sdk_timestreamwrite as tsw;
 use tsload_emulator::s3::S3Server;
 use tsload_emulator::{Config, Faults, S3Source, Server};
-use tsw::types::{
-    BatchLoadStatus, DataModel, DataModelConfiguration, DataSourceConfiguration,
-    DataSourceS3Configuration, DimensionMapping, MultiMeasureAttributeMapping,
-    MultiMeasureMappings, ReportConfiguration, ReportS3Configuration, ScalarMeasureValueType,
-    TimeUnit,
-};
+use tsw::types::BatchLoadStatus;
 
-use crate::common::{client, code, database, table};
+use crate::common::{client, code, create, csv, database, now_ms, put, table, wait};
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -43,106 +38,6 @@ async fn env(faults: Faults) -> Env {
         server,
         c,
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-async fn put(s3: &S3Server, key: &str, body: String) {
-    s3.client()
-        .put_object()
-        .bucket("input")
-        .key(key)
-        .body(body.into_bytes().into())
-        .send()
-        .await
-        .unwrap();
-}
-
-fn csv(rows: &[(&str, i64, &str)]) -> String {
-    let mut s = String::from("host,time,cpu\n");
-    for (h, t, v) in rows {
-        s.push_str(&format!("{h},{t},{v}\n"));
-    }
-    s
-}
-
-fn create(
-    c: &tsw::Client,
-    prefix: &str,
-) -> tsw::operation::create_batch_load_task::builders::CreateBatchLoadTaskFluentBuilder {
-    let model = DataModel::builder()
-        .time_column("time")
-        .time_unit(TimeUnit::Milliseconds)
-        .dimension_mappings(DimensionMapping::builder().source_column("host").build())
-        .multi_measure_mappings(
-            MultiMeasureMappings::builder()
-                .target_multi_measure_name("metrics")
-                .multi_measure_attribute_mappings(
-                    MultiMeasureAttributeMapping::builder()
-                        .source_column("cpu")
-                        .measure_value_type(ScalarMeasureValueType::Double)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    c.create_batch_load_task()
-        .target_database_name("dbb")
-        .target_table_name("tbl")
-        .data_model_configuration(DataModelConfiguration::builder().data_model(model).build())
-        .data_source_configuration(
-            DataSourceConfiguration::builder()
-                .data_source_s3_configuration(
-                    DataSourceS3Configuration::builder()
-                        .bucket_name("input")
-                        .object_key_prefix(prefix)
-                        .build()
-                        .unwrap(),
-                )
-                .data_format(tsw::types::BatchLoadDataFormat::Csv)
-                .build()
-                .unwrap(),
-        )
-        .report_configuration(
-            ReportConfiguration::builder()
-                .report_s3_configuration(
-                    ReportS3Configuration::builder()
-                        .bucket_name("reports")
-                        .object_key_prefix("errors")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-}
-
-async fn wait(
-    c: &tsw::Client,
-    id: &str,
-    until: &[BatchLoadStatus],
-) -> tsw::types::BatchLoadTaskDescription {
-    for _ in 0..600 {
-        let d = c
-            .describe_batch_load_task()
-            .task_id(id)
-            .send()
-            .await
-            .unwrap();
-        let d = d.batch_load_task_description().unwrap().clone();
-        if until.contains(d.task_status().unwrap()) {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("task {id} never reached {until:?}");
 }
 
 fn count_records(server: &Server) -> i64 {
@@ -268,17 +163,7 @@ async fn a_failing_load_ends_failed_with_its_report_in_s3() {
         "{:?}",
         d.error_message()
     );
-    let key = format!("errors/{id}/error-report.json");
-    let got =
-        e.s3.client()
-            .get_object()
-            .bucket("reports")
-            .key(&key)
-            .send()
-            .await
-            .unwrap();
-    let report: serde_json::Value =
-        serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap();
+    let report = report(&e.s3, &id).await;
     assert_eq!(report["taskId"], id.as_str());
     assert_eq!(report["fileErrors"][0]["fileName"], "bad/a.csv");
     let window = report["fileErrors"][0]["errors"]
@@ -294,6 +179,89 @@ async fn a_failing_load_ends_failed_with_its_report_in_s3() {
         .expect("a window error");
     assert_eq!(window["lineRanges"], serde_json::json!([[3, 4]]));
     assert_eq!(count_records(&e.server), 1);
+}
+
+/// The task's error report, read back from the S3 server.
+async fn report(s3: &S3Server, id: &str) -> serde_json::Value {
+    let got = s3
+        .client()
+        .get_object()
+        .bucket("reports")
+        .key(format!("errors/{id}/error-report.json"))
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_slice(&got.body.collect().await.unwrap().into_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn records_the_store_refuses_are_reported_with_their_lines() {
+    let e = env(Faults::default()).await;
+    let t = now_ms();
+    put(&e.s3, "dup/a.csv", csv(&[("h1", t, "1.5")])).await;
+    // Line 1 is the header. Lines 2 and 3 conflict with a.csv (same key,
+    // another value, version not higher), line 5 repeats line 4 exactly
+    // (accepted), line 6 conflicts with line 4.
+    put(
+        &e.s3,
+        "dup/b.csv",
+        csv(&[
+            ("h1", t, "2.5"),
+            ("h1", t, "3.5"),
+            ("h2", t, "1"),
+            ("h2", t, "1"),
+            ("h2", t, "2"),
+        ]),
+    )
+    .await;
+    let id = create(&e.c, "dup/")
+        .send()
+        .await
+        .unwrap()
+        .task_id()
+        .to_owned();
+    let d = wait(
+        &e.c,
+        &id,
+        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
+    let p = d.progress_report().unwrap();
+    assert_eq!(p.records_processed(), 6);
+    assert_eq!(p.records_ingested(), 3);
+    assert_eq!(p.record_ingestion_failures(), 3);
+    assert_eq!(p.parse_failures(), 0);
+    let report = report(&e.s3, &id).await;
+    assert_eq!(report["taskErrors"], serde_json::json!([]));
+    let files = report["fileErrors"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{report:#}");
+    assert_eq!(files[0]["fileName"], "dup/b.csv");
+    let errors = files[0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert!(
+        errors[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("same dimensions, time and measure name"),
+        "{report:#}"
+    );
+    assert_eq!(errors[0]["lineRanges"], serde_json::json!([[2, 3], [6, 6]]));
+    // The first writer won: h1 keeps 1.5, h2 keeps 1.
+    let values: Vec<(String, f64)> = e
+        .server
+        .emulator()
+        .store()
+        .read(|c| {
+            c.prepare(
+                "SELECT json_extract(dimensions, '$.host'), json_extract(measures, '$.cpu')
+                 FROM records ORDER BY 1",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+        })
+        .unwrap();
+    assert_eq!(values, vec![("h1".into(), 1.5), ("h2".into(), 1.0)]);
 }
 
 #[tokio::test]

@@ -9,5 +9,7 @@
 mod batch;
 mod common;
 mod control;
+mod faults;
+mod restart;
 mod s3;
 mod write;
