@@ -3,6 +3,9 @@
 /// `tsload check` and the task model: fixtures, round trips, rule coverage, CLI output.
 mod check;
 
+/// `tsload emulate`: the binary on a free port, driven through the AWS SDK, stopped by signals.
+mod emulator;
+
 /// Shared helpers.
 mod util;
 

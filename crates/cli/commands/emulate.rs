@@ -1,9 +1,11 @@
 //! `tsload emulate`: a local Timestream Write endpoint that runs batch
 //! loads (tsload-emulator), optionally with an S3-compatible server.
 //!
-//! stdout gets one line per endpoint once it accepts connections, so a
-//! script can read the address: `timestream http://127.0.0.1:8000`, then
-//! `s3 http://127.0.0.1:9000` with `--serve-s3`. Ctrl-C stops it cleanly.
+//! stdout gets one line per endpoint once everything is up, so a script can
+//! read the addresses: `s3 http://127.0.0.1:9000` first with `--serve-s3`,
+//! then `timestream http://127.0.0.1:8000` last. Notes go to stderr. Ctrl-C
+//! (or SIGTERM) stops it cleanly: running batch-load tasks stop at their
+//! next step and, with `--data-dir`, continue on the next start.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -33,7 +35,7 @@ pub(crate) struct Args {
     /// Where batch loads read and write S3 objects: an S3-compatible server
     /// (path-style). Default: real S3 through the AWS default chain, or the
     /// `--serve-s3` server when given.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     s3_endpoint: Option<String>,
     /// Also serve DIR as S3 (DIR/<bucket>/<key>; any credentials), and let
     /// batch loads use it.
@@ -72,6 +74,18 @@ fn share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--s3-endpoint`: an `http://` or `https://` URL with a host.
+fn endpoint_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("`{s}` has no host"));
+    }
+    Ok(s.trim_end_matches('/').to_owned())
+}
+
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -86,45 +100,70 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     runtime.block_on(serve(args, printer))
 }
 
-async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    // The S3 server first, so batch loads can default to it.
-    let mut s3_task = None;
-    let mut s3_endpoint = args.s3_endpoint.clone();
-    if let Some(dir) = &args.serve_s3 {
-        let addr = SocketAddr::new(args.host, args.s3_port);
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                printer.error(&format!("cannot listen on {addr} for S3: {e}"));
-                return ExitStatus::Error;
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (`docker stop`,
+/// `systemctl stop`, `kill`).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-        };
-        let local = listener.local_addr().unwrap_or(addr);
-        let url = format!("http://{local}");
-        s3_endpoint.get_or_insert_with(|| url.clone());
-        let dir = dir.clone();
-        let mut rx = stop_rx.clone();
-        // Fail early on a bad directory, with the path in the message.
-        if !dir.is_dir() {
-            printer.error(&format!(
-                "`{}` is not a directory; create it first",
-                dir.display()
-            ));
-            return ExitStatus::Error;
+            return;
         }
-        s3_task = Some(tokio::spawn(async move {
-            let _ = tsload_emulator::s3::serve(listener, &dir, async move {
-                let _ = rx.wait_for(|v| *v).await;
-            })
-            .await;
-        }));
-        printer.out(&format!("s3 {url}\n"));
     }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn bind(addr: SocketAddr, what: &str, printer: &Printer) -> Option<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => Some(l),
+        Err(e) => {
+            printer.error(&format!(
+                "cannot listen on {addr}{what}: {e}; choose another port (0 picks a free one)"
+            ));
+            None
+        }
+    }
+}
+
+async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
+    // Everything that can fail is checked before any address is printed,
+    // so a script that reads stdout sees addresses only from a server that
+    // is up.
+    let s3 = match &args.serve_s3 {
+        Some(dir) => {
+            let endpoint = match tsload_emulator::s3::S3Endpoint::new(dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    printer.error(&format!(
+                        "--serve-s3: {e}; create the directory first (its subdirectories are the buckets)"
+                    ));
+                    return ExitStatus::Error;
+                }
+            };
+            let Some(listener) =
+                bind(SocketAddr::new(args.host, args.s3_port), " for S3", printer).await
+            else {
+                return ExitStatus::Error;
+            };
+            Some((endpoint, listener))
+        }
+        None => None,
+    };
+    let s3_url = s3.as_ref().map(|(_, l)| match l.local_addr() {
+        Ok(a) => format!("http://{a}"),
+        Err(_) => format!("http://{}:{}", args.host, args.s3_port),
+    });
     let config = Config {
         region: args.region.clone(),
         data_dir: args.data_dir.clone(),
-        s3: s3_endpoint.map_or(S3Source::Aws, S3Source::Endpoint),
+        s3: match (&args.s3_endpoint, &s3_url) {
+            (Some(url), _) | (None, Some(url)) => S3Source::Endpoint(url.clone()),
+            (None, None) => S3Source::Aws,
+        },
         faults: Faults {
             seed: args.fault_seed,
             throttle_rate: args.fault_throttle,
@@ -134,35 +173,56 @@ async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
             step_delay: Duration::from_millis(args.fault_slow_ms),
         },
     };
+    let batch_s3 = match &config.s3 {
+        S3Source::Endpoint(url) => url.clone(),
+        S3Source::Aws => "AWS S3 (default credential chain)".to_owned(),
+    };
     let emulator = match Emulator::new(config) {
         Ok(e) => e,
         Err(e) => {
-            printer.error(&e.to_string());
+            printer.error(&format!("--data-dir: {e}"));
             return ExitStatus::Error;
         }
     };
-    let addr = SocketAddr::new(args.host, args.port);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            printer.error(&format!("cannot listen on {addr}: {e}"));
-            return ExitStatus::Error;
-        }
+    let Some(listener) = bind(SocketAddr::new(args.host, args.port), "", printer).await else {
+        return ExitStatus::Error;
     };
-    let local = listener.local_addr().unwrap_or(addr);
-    if let Some(path) = emulator.store().path() {
-        printer.note(&format!("store: {}", path.display()));
-    } else {
-        printer.note("store: in memory (use --data-dir to keep it)");
-    }
-    printer.note("signatures are not checked; serve on loopback only. Ctrl-C stops.");
-    // The listener accepts from here on: print the address for scripts.
-    printer.out(&format!("timestream http://{local}\n"));
-    let mut rx = stop_rx.clone();
-    let server = tokio::spawn(tsload_emulator::serve(emulator, listener, async move {
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::new(args.host, args.port));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
-    }));
-    let _ = tokio::signal::ctrl_c().await;
+    };
+    let s3_task = s3.map(|(endpoint, listener)| {
+        tokio::spawn(endpoint.serve(listener, stopped(stop_rx.clone())))
+    });
+    let server = tokio::spawn(tsload_emulator::serve(
+        std::sync::Arc::clone(&emulator),
+        listener,
+        stopped(stop_rx.clone()),
+    ));
+
+    match emulator.store().path() {
+        Some(path) => printer.note(&format!("store: {}", path.display())),
+        None => printer.note("store: in memory (use --data-dir to keep it)"),
+    }
+    printer.note(&format!("batch loads read from {batch_s3}"));
+    if !args.host.is_loopback() {
+        printer.note(&format!(
+            "listening on {}, not loopback: anyone who can reach it can use it",
+            args.host
+        ));
+    }
+    printer.note("signatures are not checked; Ctrl-C stops");
+    // Both listeners accept from here on: the addresses, for scripts.
+    if let Some(url) = &s3_url {
+        printer.out(&format!("s3 {url}\n"));
+    }
+    printer.out(&format!("timestream http://{local}\n"));
+
+    shutdown_signal().await;
     printer.note("shutting down");
     let _ = stop_tx.send(true);
     let _ = server.await;
@@ -170,4 +230,31 @@ async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
         let _ = t.await;
     }
     ExitStatus::Success
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_endpoints_need_a_scheme_and_a_host() {
+        assert_eq!(
+            endpoint_url("http://127.0.0.1:9000/").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert!(endpoint_url("https://s3.example.com").is_ok());
+        assert!(
+            endpoint_url("127.0.0.1:9000")
+                .unwrap_err()
+                .contains("http://")
+        );
+        assert!(endpoint_url("http://").unwrap_err().contains("no host"));
+    }
+
+    #[test]
+    fn shares_are_between_0_and_1() {
+        assert_eq!(share("0.25"), Ok(0.25));
+        assert!(share("1.5").unwrap_err().contains("between 0 and 1"));
+        assert!(share("x").unwrap_err().contains("not a number"));
+    }
 }

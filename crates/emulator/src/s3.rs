@@ -195,15 +195,48 @@ pub fn client(endpoint: &str) -> aws_sdk_s3::Client {
 }
 
 /// Serves `root` as S3 on `listener` inside the current runtime until
-/// `shutdown` resolves (used by `tsload emulate --serve-s3`).
+/// `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     root: &Path,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), S3ServerError> {
-    let service = service(root)?;
-    crate::http::serve(listener, Handler { service }, shutdown).await;
+    S3Endpoint::new(root)?.serve(listener, shutdown).await;
     Ok(())
+}
+
+/// An S3 endpoint over a directory, checked and ready to serve: a caller
+/// can report a bad directory before it announces the address (`tsload
+/// emulate --serve-s3`).
+pub struct S3Endpoint {
+    handler: Handler,
+}
+
+impl std::fmt::Debug for S3Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Endpoint").finish_non_exhaustive()
+    }
+}
+
+impl S3Endpoint {
+    /// Checks that `root` is a usable directory.
+    pub fn new(root: &Path) -> Result<Self, S3ServerError> {
+        Ok(Self {
+            handler: Handler {
+                service: service(root)?,
+            },
+        })
+    }
+
+    /// Serves on `listener` inside the current runtime until `shutdown`
+    /// resolves; in-flight requests get a short grace period.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        crate::http::serve(listener, self.handler, shutdown).await;
+    }
 }
 
 fn service(root: &Path) -> Result<S3Service, S3ServerError> {

@@ -105,6 +105,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The data directory is a file.
+    #[error("the data directory `{}` is a file; give a directory (created when missing)", .0.display())]
+    NotADirectory(PathBuf),
     /// The file was written by a tsload with another storage layout.
     #[error(
         "the store `{}` has layout version {found}, this tsload uses {SCHEMA_VERSION}; use another --data-dir (or a matching tsload)",
@@ -141,6 +144,9 @@ impl Store {
     pub fn open(dir: Option<&Path>) -> Result<Self, StoreError> {
         let (conn, path) = match dir {
             Some(dir) => {
+                if dir.exists() && !dir.is_dir() {
+                    return Err(StoreError::NotADirectory(dir.to_path_buf()));
+                }
                 std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
                     path: dir.to_path_buf(),
                     source,
@@ -386,6 +392,7 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
         let err = Store::open(Some(&file)).unwrap_err();
-        assert!(err.to_string().contains("data directory"), "{err}");
+        assert!(matches!(err, StoreError::NotADirectory(_)), "{err}");
+        assert!(err.to_string().contains("is a file"), "{err}");
     }
 }
