@@ -35,14 +35,14 @@ use crate::service::{Config, Emulator, S3Source, now};
 use crate::store::TableRow;
 use crate::write::{InRecord, Stored, TableLimits, ingest, now_ns};
 
-/// Active tasks allowed per table [DOC: LIMITS].
+/// Active tasks allowed per table \[DOC: LIMITS\].
 const ACTIVE_PER_TABLE: i64 = 5;
-/// Active tasks allowed per account [DOC: LIMITS].
+/// Active tasks allowed per account \[DOC: LIMITS\].
 const ACTIVE_PER_ACCOUNT: i64 = 10;
 /// Statuses that count as active [INF: spec §4.1 / §10 q15; users count
 /// CREATED and IN_PROGRESS (3P); PENDING_RESUME is about to run again].
 const ACTIVE: &str = "'CREATED', 'IN_PROGRESS', 'PENDING_RESUME'";
-/// `PageLimit` of ListBatchLoadTasks [MODEL: 1..100].
+/// `PageLimit` of ListBatchLoadTasks \[MODEL: 1..100\].
 const LIST_LIMIT: i64 = 100;
 /// Records stored per transaction while a task runs.
 const INGEST_BATCH: usize = 2000;
@@ -59,8 +59,8 @@ fn check_key(c: &mut Checks, member: &str, v: Option<&String>, max: usize) {
     c.pattern(member, v.map(String::as_str), Pattern::ObjectKey);
 }
 
-/// The model's constraints on CreateBatchLoadTask (spec §7.4 [MODEL]), plus
-/// `RecordVersion ≥ 1` [INF].
+/// The model's constraints on CreateBatchLoadTask (spec §7.4 \[MODEL\]), plus
+/// `RecordVersion ≥ 1` \[INF\].
 fn check_create(req: &CreateBatchLoadTaskRequest) -> Result<(), ApiError> {
     let mut c = Checks::new();
     c.length("ClientToken", req.client_token.as_deref(), 1, Some(64));
@@ -446,7 +446,7 @@ pub(crate) fn list_batch_load_tasks(emu: &Emulator, body: &[u8]) -> Result<Value
 }
 
 /// ResumeBatchLoadTask: only a `PROGRESS_STOPPED` task before its
-/// `ResumableUntil` (ValidationException otherwise [INF]).
+/// `ResumableUntil` (ValidationException otherwise \[INF\]).
 pub(crate) fn resume_batch_load_task(emu: &Arc<Emulator>, body: &[u8]) -> Result<Value, ApiError> {
     let id = task_ref(body)?;
     emu.store().with(|conn| {
@@ -1351,7 +1351,7 @@ fn finish_failed(
     Ok(())
 }
 
-/// The report's key under the report prefix [INF].
+/// The report's key under the report prefix \[INF\].
 pub fn report_key(prefix: Option<&str>, task_id: &str) -> String {
     match prefix.map(|p| p.trim_end_matches('/')) {
         Some(p) if !p.is_empty() => format!("{p}/{task_id}/error-report.json"),

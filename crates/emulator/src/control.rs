@@ -8,11 +8,11 @@ use crate::protocol::{ApiError, Checks, Pattern, decode};
 use crate::service::{Emulator, now};
 use crate::store::{DatabaseRow, TABLE_COLUMNS, TableRow};
 
-/// Default memory-store retention in hours (spec §4.2 [DOC], [3P/aws-verified]).
+/// Default memory-store retention in hours (spec §4.2 \[DOC\], \[3P/aws-verified\]).
 pub(crate) const DEFAULT_MEMORY_HOURS: i64 = 6;
-/// Default magnetic-store retention in days (spec §4.2 [DOC], [3P/aws-verified]).
+/// Default magnetic-store retention in days (spec §4.2 \[DOC\], \[3P/aws-verified\]).
 pub(crate) const DEFAULT_MAGNETIC_DAYS: i64 = 73000;
-/// `PaginationLimit` of ListDatabases and ListTables [MODEL: 1..20].
+/// `PaginationLimit` of ListDatabases and ListTables \[MODEL: 1..20\].
 const LIST_LIMIT: i64 = 20;
 
 #[derive(Debug, Default, Deserialize)]
@@ -770,7 +770,7 @@ pub(crate) fn list_tags_for_resource(emu: &Emulator, body: &[u8]) -> Result<Valu
 // ---------------------------------------------------------------- endpoints
 
 /// How long clients may cache the endpoint: the value real cells answer
-/// (spec §7.3 [3P]).
+/// (spec §7.3 \[3P\]).
 const CACHE_PERIOD_MINUTES: i64 = 1440;
 
 pub(crate) fn describe_endpoints(emu: &Emulator, body: &[u8]) -> Result<Value, ApiError> {

@@ -104,7 +104,7 @@ impl FaultState {
         }
     }
 
-    /// A task id: 32 upper-case hex digits (`[A-Z0-9]{3,32}` [MODEL]); from
+    /// A task id: 32 upper-case hex digits (`[A-Z0-9]{3,32}` \[MODEL\]); from
     /// the seeded generator, so seeded runs give the same ids.
     pub fn task_id(&mut self) -> String {
         format!("{:016X}{:016X}", self.rng.u64(..), self.rng.u64(..))

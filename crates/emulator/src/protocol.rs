@@ -4,14 +4,14 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-/// The namespace of the service's error `__type` (spec §7.2 [3P]).
+/// The namespace of the service's error `__type` (spec §7.2 \[3P\]).
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.timestream.v20181101";
-/// The `X-Amz-Target` prefix (spec §7.1 [MODEL]).
+/// The `X-Amz-Target` prefix (spec §7.1 \[MODEL\]).
 pub const TARGET_PREFIX: &str = "Timestream_20181101.";
-/// The content type of requests and responses (spec §7.1 [SDK]).
+/// The content type of requests and responses (spec §7.1 \[SDK\]).
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
-/// The service's error shapes (spec §7.2 [MODEL]).
+/// The service's error shapes (spec §7.2 \[MODEL\]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// 400.
@@ -32,7 +32,7 @@ pub enum ErrorKind {
     InternalServer,
     /// 419 (WriteRecords only), with `RejectedRecords`.
     RejectedRecords,
-    /// 404 from a wrong endpoint (spec §7.2 [3P]), namespace `com.amazon.coral.service`.
+    /// 404 from a wrong endpoint (spec §7.2 \[3P\]), namespace `com.amazon.coral.service`.
     UnknownOperation,
 }
 
@@ -53,7 +53,7 @@ impl ErrorKind {
         }
     }
 
-    /// The HTTP status code (spec §7.2 [DOC: APIREF], 419 [3P]).
+    /// The HTTP status code (spec §7.2 \[DOC: APIREF\], 419 \[3P\]).
     pub fn status(self) -> u16 {
         match self {
             Self::InternalServer => 500,
@@ -154,7 +154,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 /// Collects constraint violations the way the service's framework reports
 /// them: `N validation error(s) detected: Value 'v' at 'member' failed to
-/// satisfy constraint: …` (spec §7.2 [3P]); members are named by their path
+/// satisfy constraint: …` (spec §7.2 \[3P\]); members are named by their path
 /// in the request (`Tags.1.Key`).
 #[derive(Debug, Default)]
 pub struct Checks {
@@ -281,7 +281,7 @@ impl Checks {
 }
 
 /// The string patterns of the service model (spec §7.4), matched against
-/// the whole value [INF: §10 q19].
+/// the whole value \[INF: §10 q19\].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {
     /// `ResourceCreateAPIName`: `[a-zA-Z0-9_.-]+`.

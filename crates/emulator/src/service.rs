@@ -133,7 +133,7 @@ impl Emulator {
     }
 
     /// The key reported when CreateDatabase has no `KmsKeyId` (the service
-    /// reports its own managed key; this stand-in is [INF]).
+    /// reports its own managed key; this stand-in is \[INF\]).
     pub(crate) fn default_kms_key(&self) -> String {
         format!(
             "arn:aws:kms:{}:{ACCOUNT_ID}:alias/aws/timestream",

@@ -13,19 +13,19 @@ use crate::protocol::{ApiError, Checks, ErrorKind, decode};
 use crate::service::Emulator;
 use crate::store::TableRow;
 
-/// Records per WriteRecords request [DOC: LIMITS].
+/// Records per WriteRecords request \[DOC: LIMITS\].
 const MAX_RECORDS: usize = 100;
-/// The future ingestion period: 15 minutes [DOC: LIMITS].
+/// The future ingestion period: 15 minutes \[DOC: LIMITS\].
 const FUTURE_NS: i64 = 15 * 60 * 1_000_000_000;
-/// Maximum record size in bytes [DOC: LIMITS "2 Kilobytes"; INF: counted as in metering].
+/// Maximum record size in bytes \[DOC: LIMITS "2 Kilobytes"; INF: counted as in metering\].
 const MAX_RECORD_BYTES: usize = 2048;
-/// Dimension name length in bytes [DOC: LIMITS].
+/// Dimension name length in bytes \[DOC: LIMITS\].
 const MAX_DIMENSION_NAME: usize = 60;
-/// Measure name length in bytes [DOC: LIMITS].
+/// Measure name length in bytes \[DOC: LIMITS\].
 const MAX_MEASURE_NAME: usize = 256;
-/// Measures per multi-measure record [DOC: LIMITS].
+/// Measures per multi-measure record \[DOC: LIMITS\].
 const MAX_MEASURES: usize = 256;
-/// Dimensions per record (per table in the quotas) [DOC: LIMITS].
+/// Dimensions per record (per table in the quotas) \[DOC: LIMITS\].
 const MAX_DIMENSIONS: usize = 128;
 
 const VALUE_TYPES: &[&str] = &[
@@ -94,7 +94,7 @@ impl Rejection {
     }
 
     /// The reason as the batch-load error report words it: the documented
-    /// text for the window [DOC: ERR], ours otherwise [INF].
+    /// text for the window \[DOC: ERR\], ours otherwise \[INF\].
     pub fn batch_reason(&self) -> String {
         match self.kind {
             RejectKind::OutsideWindow => {
@@ -648,7 +648,7 @@ fn check_record(c: &mut Checks, p: &str, r: &WireRecord) {
 }
 
 /// CommonAttributes merged into a record: the record's members win; the
-/// dimensions of both are kept, the record's winning on a shared name [INF].
+/// dimensions of both are kept, the record's winning on a shared name \[INF\].
 fn merge(common: Option<&WireRecord>, r: &WireRecord) -> InRecord {
     let empty = WireRecord::default();
     let c = common.unwrap_or(&empty);
@@ -699,7 +699,7 @@ fn merge(common: Option<&WireRecord>, r: &WireRecord) -> InRecord {
 }
 
 /// WriteRecords: valid records are stored even when others are rejected
-/// [INF]; the rejected ones come back in a `RejectedRecordsException` (419)
+/// \[INF\]; the rejected ones come back in a `RejectedRecordsException` (419)
 /// with their `RecordIndex`, `Reason` and, for version conflicts,
 /// `ExistingVersion`.
 pub(crate) fn write_records(emu: &Emulator, body: &[u8]) -> Result<Value, ApiError> {
