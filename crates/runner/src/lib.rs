@@ -5,6 +5,8 @@
 //!   the quota checks of §4.1.
 //! - [`error_report`]: the service's error-report layout (§6.1).
 //! - [`atomic`]: output files appear whole or not at all.
+//! - [`submit`]: orchestrated imports (upload, quota planning, tasks,
+//!   polling, reports, explanations).
 
 pub mod atomic;
 pub mod aws;
@@ -14,5 +16,6 @@ pub mod input;
 pub mod progress;
 pub mod rules;
 pub mod s3;
+pub mod submit;
 pub mod timestream;
 pub mod validate;

@@ -29,7 +29,8 @@ pub struct S3Error {
     pub message: String,
 }
 
-fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
+/// An S3 error for people: code and message, or the transport chain.
+pub(crate) fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -74,7 +74,10 @@ pub trait BatchLoadApi: Send + Sync {
     ) -> impl Future<Output = Result<TableInfo, ApiError>> + Send;
 
     /// `CreateDatabase`; `Ok(false)` when it already exists.
-    fn create_database(&self, database: &str) -> impl Future<Output = Result<bool, ApiError>> + Send;
+    fn create_database(
+        &self,
+        database: &str,
+    ) -> impl Future<Output = Result<bool, ApiError>> + Send;
 
     /// `CreateTable`; `Ok(false)` when it already exists.
     fn create_table(
@@ -128,7 +131,10 @@ impl ErrorKind {
 
     /// Whether waiting and trying again may help.
     pub fn is_retryable(self) -> bool {
-        matches!(self, Self::Throttling | Self::InternalServer | Self::Transport)
+        matches!(
+            self,
+            Self::Throttling | Self::InternalServer | Self::Transport
+        )
     }
 }
 
@@ -222,9 +228,9 @@ impl ApiError {
                 }
             ),
             ErrorKind::Validation => match self.member() {
-                Some(member) => format!(
-                    "{op}{about}: the service rejected member `{member}`: {msg}"
-                ),
+                Some(member) => {
+                    format!("{op}{about}: the service rejected member `{member}`: {msg}")
+                }
                 None => format!("{op}{about}: the service rejected the request: {msg}"),
             },
             ErrorKind::ServiceQuotaExceeded => format!(
@@ -280,7 +286,10 @@ mod tests {
             e.member(),
             Some("dataSourceConfiguration.dataSourceS3Configuration.objectKeyPrefix")
         );
-        assert!(e.describe().contains("rejected member `dataSourceConfiguration"));
+        assert!(
+            e.describe()
+                .contains("rejected member `dataSourceConfiguration")
+        );
         let e = ApiError::new(
             "CreateBatchLoadTask",
             ErrorKind::Validation,

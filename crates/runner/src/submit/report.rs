@@ -1,0 +1,244 @@
+//! Finding and reading a failed task's error report.
+//!
+//! Where the service writes the report under
+//! `ReportS3Configuration.ObjectKeyPrefix` is undocumented (spec §6.1, §10
+//! q13) [INF]. tsload looks, in order:
+//!
+//! 1. for an `s3://bucket/key` URL in the task's `ErrorMessage` (the
+//!    emulator writes one there);
+//! 2. for `.json` objects under the report prefix whose key contains the
+//!    task id (`<prefix>/<TaskId>/…` in the emulator);
+//!
+//! and reads every one found. The report's own layout is documented
+//! [DOC: ERR]; entries of `taskErrors` are read as strings or as objects
+//! with a `reason` (or `message`) member, since their shape is not [INF].
+
+use aws_sdk_s3::Client;
+use serde_json::Value;
+use tsload_model::wire::BatchLoadTaskDescription;
+
+use super::plan::join;
+use super::upload::{UploadError, list};
+use crate::error_report::{ErrorReport, FileError, FileErrors, TaskError};
+
+/// A report and where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundReport {
+    /// `s3://bucket/key`.
+    pub url: String,
+    /// The report.
+    pub report: ErrorReport,
+}
+
+/// Why no report could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// S3 failed.
+    #[error(transparent)]
+    S3(#[from] UploadError),
+    /// The object is not a report.
+    #[error("`{url}` is not an error report: {message}")]
+    Parse {
+        /// Where.
+        url: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The first `s3://bucket/key` URL in `text`, if any.
+pub fn url_in(text: &str) -> Option<(String, String)> {
+    let start = text.find("s3://")?;
+    let rest = &text[start + 5..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')')
+        .unwrap_or(rest.len());
+    let url = rest[..end].trim_end_matches(['.', ',', ';']);
+    let (bucket, key) = url.split_once('/')?;
+    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
+}
+
+fn reason_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => o
+            .get("reason")
+            .or_else(|| o.get("message"))
+            .and_then(Value::as_str)
+            .map_or_else(|| v.to_string(), str::to_owned),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a report, tolerating what the documentation leaves open.
+pub fn parse(bytes: &[u8]) -> Result<ErrorReport, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let obj = value.as_object().ok_or("not a JSON object")?;
+    if !obj.contains_key("fileErrors") && !obj.contains_key("taskErrors") {
+        return Err("it has neither `fileErrors` nor `taskErrors`".into());
+    }
+    let task_errors = obj
+        .get("taskErrors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|e| TaskError {
+                    reason: reason_of(e),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut file_errors = Vec::new();
+    for f in obj
+        .get("fileErrors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let errors = f
+            .get("errors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|e| FileError {
+                reason: reason_of(e),
+                line_ranges: e
+                    .get("lineRanges")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| {
+                        let pair = r.as_array()?;
+                        let first = pair.first()?.as_u64()?;
+                        let last = pair.get(1).and_then(Value::as_u64).unwrap_or(first);
+                        Some([first.min(last), first.max(last)])
+                    })
+                    .collect(),
+            })
+            .collect();
+        file_errors.push(FileErrors {
+            file_name: f
+                .get("fileName")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            errors,
+        });
+    }
+    Ok(ErrorReport {
+        task_id: obj
+            .get("taskId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        task_errors,
+        file_errors,
+    })
+}
+
+async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, UploadError> {
+    let err = |message: String| UploadError {
+        what: "cannot read",
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        message,
+    };
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| err(crate::s3::describe(&e)))?;
+    let body = out.body.collect().await.map_err(|e| err(e.to_string()))?;
+    Ok(body.into_bytes().to_vec())
+}
+
+/// Reads the object at `s3://bucket/key` as a report.
+pub async fn fetch_one(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<FoundReport, ReportError> {
+    let url = format!("s3://{bucket}/{key}");
+    let bytes = get(client, bucket, key).await?;
+    let report = parse(&bytes).map_err(|message| ReportError::Parse {
+        url: url.clone(),
+        message,
+    })?;
+    Ok(FoundReport { url, report })
+}
+
+/// Finds and reads the reports of a task (empty when none is found).
+pub async fn fetch(
+    client: &Client,
+    description: &BatchLoadTaskDescription,
+) -> Result<Vec<FoundReport>, ReportError> {
+    if let Some((bucket, key)) = description.error_message.as_deref().and_then(url_in) {
+        return Ok(vec![fetch_one(client, &bucket, &key).await?]);
+    }
+    let Some(loc) = description
+        .report_configuration
+        .as_ref()
+        .and_then(|r| r.report_s3_configuration.as_ref())
+    else {
+        return Ok(Vec::new());
+    };
+    let (Some(bucket), Some(id)) = (&loc.bucket_name, &description.task_id) else {
+        return Ok(Vec::new());
+    };
+    let prefix = loc
+        .object_key_prefix
+        .as_deref()
+        .map(|p| join(p, ""))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for o in list(client, bucket, &prefix).await? {
+        let json = std::path::Path::new(&o.key)
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+        if o.key.contains(id.as_str()) && json {
+            out.push(fetch_one(client, bucket, &o.key).await?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_error_messages() {
+        assert_eq!(
+            url_in(
+                "The task completed with errors. Error report: s3://rep/errors/ABC/error-report.json"
+            ),
+            Some(("rep".into(), "errors/ABC/error-report.json".into()))
+        );
+        assert_eq!(
+            url_in("see (s3://b/k.json)."),
+            Some(("b".into(), "k.json".into()))
+        );
+        assert_eq!(url_in("no url"), None);
+        assert_eq!(url_in("s3://bucket-only"), None);
+    }
+
+    #[test]
+    fn parses_the_documented_example_and_tolerates_the_undocumented() {
+        let doc = br#"{"taskId": "9367BE28418C5EF902676482220B631C", "taskErrors": [],
+          "fileErrors": [{"fileName": "example.csv", "errors": [{
+            "reason": "The record timestamp is outside the time range of the data ingestion window.",
+            "lineRanges": [[2, 3]]}]}]}"#;
+        let r = parse(doc).unwrap();
+        assert_eq!(r.file_errors[0].errors[0].line_ranges, [[2, 3]]);
+        let odd = br#"{"taskId": "X", "taskErrors": ["boom", {"message": "m"}],
+          "fileErrors": [{"fileName": "a", "errors": [{"reason": "r", "lineRanges": [[5], [9, 7]]}]}]}"#;
+        let r = parse(odd).unwrap();
+        assert_eq!(r.task_errors[0].reason, "boom");
+        assert_eq!(r.task_errors[1].reason, "m");
+        assert_eq!(r.file_errors[0].errors[0].line_ranges, [[5, 5], [7, 9]]);
+        assert!(parse(b"{}").is_err());
+        assert!(parse(b"[]").is_err());
+    }
+}
