@@ -9,7 +9,7 @@
 use memchr::memchr_iter;
 
 use crate::ChunkSink;
-use crate::parser::{Parsed, Parser};
+use crate::parser::{FieldCursor, Parsed, Parser};
 use crate::record::Position;
 use crate::rules;
 
@@ -117,6 +117,7 @@ impl Validity {
             (&self.bad_utf8, &mut self.next_bad, &rules::INVALID_UTF8, 0),
             (&self.nul, &mut self.next_nul, &rules::NUL_BYTE, 1),
         ] {
+            let mut cursor = FieldCursor::default();
             while let Some(&at) = list.get(*next) {
                 if at >= end {
                     break;
@@ -126,7 +127,7 @@ impl Validity {
                     continue;
                 }
                 let n = parser.issues.len();
-                parser.add_issue(buf, parsed, rule, at);
+                parser.add_issue(buf, parsed, rule, at, &mut cursor);
                 let field = parser.issues[n].field;
                 if last == Some((field, code)) {
                     parser.issues.pop();

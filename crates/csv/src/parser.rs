@@ -425,18 +425,21 @@ impl Parser {
     }
 
     /// Adds a record issue found outside the parser (encoding checks) at
-    /// absolute offset `at` of the record `parsed` in `buf`.
+    /// absolute offset `at` of the record `parsed` in `buf`. `cursor` finds
+    /// the field; give it offsets in increasing order, so that a record with
+    /// many findings is walked once, not once per finding.
     pub(crate) fn add_issue(
         &mut self,
         buf: &[u8],
         parsed: &Parsed,
         rule: &'static Rule,
         at: usize,
+        cursor: &mut FieldCursor,
     ) {
         let raw = &buf[parsed.start..parsed.start + parsed.raw_len];
         let off = at - parsed.start;
         let field = if off < raw.len() {
-            Some(field_at(&self.cfg, raw, off))
+            Some(cursor.field_at(&self.cfg, raw, off))
         } else {
             None
         };
@@ -507,14 +510,38 @@ impl Dfa {
     }
 }
 
-/// The index of the field that holds byte `off` of the raw record `raw`.
-pub(crate) fn field_at(cfg: &Config, raw: &[u8], off: usize) -> u32 {
-    let mut st = Dfa::StartField;
-    let mut field = 0;
-    for &b in &raw[..off] {
-        if st.step(cfg, b) == DfaStep::FieldEnd {
-            field += 1;
+/// Finds the field that holds a byte of a raw record, walking the record
+/// forward from where the previous question left it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldCursor {
+    st: Dfa,
+    pos: usize,
+    field: u32,
+}
+
+impl Default for FieldCursor {
+    fn default() -> Self {
+        Self {
+            st: Dfa::StartField,
+            pos: 0,
+            field: 0,
         }
     }
-    field
+}
+
+impl FieldCursor {
+    /// The index of the field that holds byte `off` of `raw`. Offsets
+    /// below an earlier one start the walk over.
+    pub(crate) fn field_at(&mut self, cfg: &Config, raw: &[u8], off: usize) -> u32 {
+        if off < self.pos {
+            *self = Self::default();
+        }
+        for &b in &raw[self.pos..off] {
+            if self.st.step(cfg, b) == DfaStep::FieldEnd {
+                self.field += 1;
+            }
+        }
+        self.pos = off;
+        self.field
+    }
 }

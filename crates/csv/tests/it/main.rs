@@ -8,6 +8,8 @@ mod common;
 mod differential;
 /// One fixture per framing rule, with its expected findings.
 mod fixtures;
+/// Hostile records: long runs of bad bytes stay linear.
+mod hostile;
 /// The dialect matrix.
 mod matrix;
 /// Parallel and sequential reading agree at chunk boundaries.

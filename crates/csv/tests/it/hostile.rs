@@ -1,0 +1,80 @@
+//! Hostile records found by the reliability tests: each stays linear in the
+//! size of the record.
+
+use tsload_csv::ReadOptions;
+use tsload_model::effective::CsvDialect;
+
+use crate::common::{read_run, read_seq};
+
+/// A record made of long runs of NUL bytes and invalid UTF-8 gets one
+/// finding per field and rule, in time linear in its length. (Each finding
+/// used to walk the record from its start to find its field: a 64 KB run
+/// of NULs took seconds, a 1 MB one hours.)
+#[test]
+fn long_runs_of_nul_and_invalid_utf8_are_linear() {
+    let run = 4 << 20;
+    let mut input = b"a,b,c\n".to_vec();
+    input.extend(std::iter::repeat_n(0u8, run));
+    input.push(b',');
+    input.extend(std::iter::repeat_n(0xFFu8, run));
+    input.extend_from_slice(b",ok\n");
+    let d = CsvDialect::default();
+    let seq = read_seq(
+        &input,
+        &d,
+        ReadOptions {
+            threads: 1,
+            ..ReadOptions::default()
+        },
+        true,
+    );
+    let par = read_run(
+        &input,
+        &d,
+        ReadOptions {
+            threads: 2,
+            chunk_bytes: 1 << 20,
+            ..ReadOptions::default()
+        },
+        true,
+    );
+    assert_eq!(seq, par);
+    assert_eq!(seq.records.len(), 1);
+    let r = &seq.records[0];
+    assert_eq!(
+        r.issues,
+        [("C004", Some(0), 0), ("C003", Some(1), run as u32 + 1)]
+    );
+    assert_eq!(r.fields[2], b"ok");
+}
+
+/// The same with NUL bytes and invalid UTF-8 interleaved in many fields.
+#[test]
+fn findings_in_many_fields_are_each_placed() {
+    let mut input = b"h\n".to_vec();
+    let fields = 50_000;
+    for i in 0..fields {
+        if i > 0 {
+            input.push(b',');
+        }
+        input.extend_from_slice(if i % 2 == 0 { b"x\0y" } else { b"\xC3(" });
+    }
+    input.push(b'\n');
+    let out = read_seq(
+        &input,
+        &CsvDialect::default(),
+        ReadOptions {
+            threads: 1,
+            ..ReadOptions::default()
+        },
+        true,
+    );
+    let r = &out.records[0];
+    assert_eq!(r.codes().last(), Some(&"C008"), "the header has one field");
+    let found = &r.issues[..r.issues.len() - 1];
+    assert_eq!(found.len(), fields);
+    for (i, issue) in found.iter().enumerate() {
+        let code = if i % 2 == 0 { "C004" } else { "C003" };
+        assert_eq!((issue.0, issue.1), (code, Some(i as u32)), "field {i}");
+    }
+}
