@@ -760,6 +760,16 @@ impl<'p> ChunkChecker<'p> {
         let slot = &plan.slots[si];
         let b = rec.field(slot.field as usize);
         if plan.is_null(b, rec.is_quoted(slot.field as usize)) {
+            if b.is_empty() {
+                // An empty field read as null: undocumented, so said [INF].
+                self.note_at(
+                    rec,
+                    Finding::new(&tsload_csv::rules::EMPTY_FIELD_NULL, rec.position())
+                        .field(slot.field)
+                        .slot(si),
+                    None,
+                );
+            }
             return Ok(Cell::default());
         }
         self.out.stats[si + 1].nonnull += 1;

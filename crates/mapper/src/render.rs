@@ -383,6 +383,10 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
                 Some("deduplicate the input, or load the later values in a separate task with a higher `RecordVersion`".into()),
             )
         }
+        "C019" => (
+            format!("{c}, {measure}: the field is empty and is read as null, so the measure is left out of the record"),
+            Some("set `NullValue` and write it where a value is missing, or fill the field in".into()),
+        ),
         _ => (
             // Framing rules of the CSV reader.
             format!("{c}: {}", rule.summary),
