@@ -6,6 +6,9 @@ mod check;
 /// `tsload emulate`: the binary on a free port, driven through the AWS SDK, stopped by signals.
 mod emulator;
 
+/// `tsload submit`, `wait`, `status`, `list`, `resume`, `explain` against the emulator and an S3 server.
+mod submit;
+
 /// Shared helpers.
 mod util;
 

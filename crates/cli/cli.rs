@@ -58,6 +58,22 @@ pub(crate) enum Command {
     /// Run a local Timestream Write endpoint that executes batch loads
     /// (and, with `--serve-s3`, an S3-compatible server).
     Emulate(commands::emulate::Args),
+    /// Validate, upload and load: CreateBatchLoadTask with a derived
+    /// ClientToken, polled to the end, failures explained.
+    #[command(after_help = EXIT_CODES)]
+    Submit(Box<commands::submit::Args>),
+    /// Follow batch-load tasks until they end (resuming stopped ones).
+    #[command(after_help = EXIT_CODES)]
+    Wait(commands::wait::Args),
+    /// Show one batch-load task (DescribeBatchLoadTask).
+    Status(commands::status::Args),
+    /// List batch-load tasks (every page).
+    List(commands::list::Args),
+    /// Resume a PROGRESS_STOPPED batch-load task.
+    Resume(commands::resume::Args),
+    /// Explain a service error report: its line ranges mapped to the rows
+    /// of the inputs and re-checked locally.
+    Explain(Box<commands::explain::Args>),
 }
 
 #[cfg(test)]

@@ -119,6 +119,12 @@ impl Printer {
         self.write_stderr(&format!("{BOLD}note{BOLD:#}: {message}\n"));
     }
 
+    /// Writes text for people to stderr as it is (progress notes and
+    /// summaries of commands whose stdout carries their result).
+    pub(crate) fn err(&self, text: &str) {
+        self.write_stderr(text);
+    }
+
     /// Writes text for people to stdout (a report that is the command's
     /// data, e.g. the summary of `validate`).
     pub(crate) fn out(&self, text: &str) {

@@ -116,7 +116,7 @@ use crate::progress::Bar;
 const EXAMPLES_PER_RULE: usize = 3;
 
 /// A failure that ends the command with exit code 2.
-struct Fatal(String);
+pub(crate) struct Fatal(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Fatal {
     fn from(e: E) -> Self {
@@ -125,8 +125,8 @@ impl<E: std::fmt::Display> From<E> for Fatal {
 }
 
 /// Opens local inputs directly and S3 objects through the S3 client.
-struct Inputs {
-    s3: Option<S3Source>,
+pub(crate) struct Inputs {
+    pub(crate) s3: Option<S3Source>,
 }
 
 impl Opener for Inputs {
@@ -155,7 +155,7 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     }
 }
 
-fn aws_settings(args: &Args) -> AwsSettings {
+pub(crate) fn aws_settings(args: &Args) -> AwsSettings {
     AwsSettings {
         profile: args.profile.clone(),
         region: args.region.clone(),
@@ -164,7 +164,7 @@ fn aws_settings(args: &Args) -> AwsSettings {
 }
 
 /// Loads and checks the task; `Err(status)` when the command must stop.
-fn load_task(
+pub(crate) fn load_task(
     args: &Args,
     printer: &Printer,
 ) -> Result<(Loaded, Vec<Diagnostic>), Result<ExitStatus, Fatal>> {
@@ -216,7 +216,7 @@ fn one_char(flag: &str, v: &str) -> Result<String, Fatal> {
     Ok(s.to_owned())
 }
 
-fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal> {
+pub(crate) fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal> {
     let flags = args.separator.is_some()
         || args.quote.is_some()
         || args.escape.is_some()
@@ -259,7 +259,11 @@ fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal> {
     Ok(CsvDialect::from_wire(Some(&config))?)
 }
 
-fn context(args: &Args, loaded: &Loaded, s3: &AwsSettings) -> Result<CheckContext, Fatal> {
+pub(crate) fn context(
+    args: &Args,
+    loaded: &Loaded,
+    s3: &AwsSettings,
+) -> Result<CheckContext, Fatal> {
     let mut ctx = CheckContext {
         max_findings: args.max_errors,
         record_version: loaded.request.record_version.unwrap_or(1),
@@ -337,7 +341,10 @@ fn context(args: &Args, loaded: &Loaded, s3: &AwsSettings) -> Result<CheckContex
 }
 
 /// The data model: inline, or fetched from `DataModelS3Configuration`.
-fn data_model(loaded: &Loaded, aws: &AwsSettings) -> Result<(DataModel, Vec<Diagnostic>), Fatal> {
+pub(crate) fn data_model(
+    loaded: &Loaded,
+    aws: &AwsSettings,
+) -> Result<(DataModel, Vec<Diagnostic>), Fatal> {
     if let Some(m) = loaded.data_model() {
         return Ok((DataModel::from_wire(m)?, Vec::new()));
     }
@@ -370,7 +377,7 @@ fn data_model(loaded: &Loaded, aws: &AwsSettings) -> Result<(DataModel, Vec<Diag
     Ok((DataModel::from_wire(m)?, diags))
 }
 
-fn inputs(
+pub(crate) fn inputs(
     args: &Args,
     loaded: &Loaded,
     s3: &mut Option<S3Source>,
@@ -522,7 +529,7 @@ fn error_report(v: &Validation) -> ErrorReport {
 /// The six counters under the service's names.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ProgressReport {
+pub(crate) struct ProgressReport {
     records_processed: u64,
     records_ingested: u64,
     parse_failures: u64,
@@ -545,7 +552,7 @@ impl From<Counters> for ProgressReport {
 }
 
 /// What a run found, for both output formats.
-struct Summary<'a> {
+pub(crate) struct Summary<'a> {
     args: &'a Args,
     loaded: &'a Loaded,
     task: &'a [Diagnostic],
@@ -561,7 +568,7 @@ struct RuleLine<'a> {
 }
 
 impl<'a> Summary<'a> {
-    fn new(
+    pub(crate) fn new(
         args: &'a Args,
         loaded: &'a Loaded,
         task: &'a [Diagnostic],
@@ -620,7 +627,7 @@ impl<'a> Summary<'a> {
         lines
     }
 
-    fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         let c = self.v.totals.counters;
         c.parse_failures + c.record_ingestion_failures + c.file_failures > 0
             || self.diagnostics().any(Diagnostic::is_error)
@@ -654,7 +661,7 @@ impl<'a> Summary<'a> {
     }
 
     /// The `--format json` document, version 1 (documented in README).
-    fn document(&self) -> serde_json::Value {
+    pub(crate) fn document(&self) -> serde_json::Value {
         let files: Vec<serde_json::Value> = self
             .v
             .files
@@ -708,7 +715,7 @@ impl<'a> Summary<'a> {
         })
     }
 
-    fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         use std::fmt::Write as _;
         let mut s = String::new();
         let c = self.v.totals.counters;

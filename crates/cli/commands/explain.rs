@@ -1,0 +1,152 @@
+//! `tsload explain REPORT TASK.json [INPUT...]`: each `lineRanges` entry of
+//! a service error report mapped back to the rows of the input (local
+//! files, or the task's S3 prefix without inputs), re-checked with the
+//! local validator, with the likely cause per range.
+
+use std::path::PathBuf;
+
+use tsload_runner::input::Input;
+use tsload_runner::submit::plan;
+
+use super::submit::{explain_reports, explanation_text, read_report, resolve_local, runtime};
+use super::validate::{self as v, Fatal};
+use crate::cli::Format;
+use crate::exit::ExitStatus;
+use crate::printer::Printer;
+
+/// Arguments of `tsload explain`.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+A report's `fileName` is matched to the input uploaded to that S3 key, else to the input with \
+the same relative path or file name. `lineRanges` are read as 1-based physical lines with the \
+header as line 1 [INF].")]
+pub(crate) struct Args {
+    /// The error report: a file, or an `s3://bucket/key` URL.
+    pub(crate) report: String,
+    /// The task the report belongs to (for its data model and CSV dialect).
+    pub(crate) task: PathBuf,
+    /// The inputs of the load (default: the task's S3 source).
+    pub(crate) inputs: Vec<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) format: Format,
+
+    /// Reference time of the ingestion window (RFC 3339; default now).
+    #[arg(long, value_name = "RFC3339", help_heading = "Ingestion window")]
+    pub(crate) now: Option<String>,
+    /// The table's memory store retention, in hours.
+    #[arg(long, value_name = "N", help_heading = "Ingestion window")]
+    pub(crate) memory_retention_hours: Option<u64>,
+    /// The table's magnetic store retention, in days.
+    #[arg(long, value_name = "N", help_heading = "Ingestion window")]
+    pub(crate) magnetic_retention_days: Option<u64>,
+    /// The table has magnetic store writes enabled.
+    #[arg(long, help_heading = "Ingestion window")]
+    pub(crate) magnetic_writes: bool,
+    /// Read retention and the partition key from the table (DescribeTable).
+    #[arg(long, help_heading = "Ingestion window")]
+    pub(crate) describe_table: bool,
+
+    #[command(flatten)]
+    pub(crate) aws: super::submit::AwsArgs,
+}
+
+pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
+    match explain(args, printer) {
+        Ok(s) => s,
+        Err(Fatal(m)) => {
+            printer.error(&m);
+            ExitStatus::Error
+        }
+    }
+}
+
+fn validate_args(args: &Args) -> v::Args {
+    v::Args {
+        task: args.task.clone(),
+        inputs: args.inputs.clone(),
+        format: args.format,
+        report: None,
+        diagnostics: None,
+        emit: None,
+        max_errors: 100_000,
+        sample: None,
+        threads: None,
+        quiet: true,
+        deny_warnings: false,
+        separator: None,
+        quote: None,
+        escape: None,
+        null_value: None,
+        trim: false,
+        now: args.now.clone(),
+        memory_retention_hours: args.memory_retention_hours,
+        magnetic_retention_days: args.magnetic_retention_days,
+        magnetic_writes: args.magnetic_writes,
+        describe_table: args.describe_table,
+        profile: args.aws.profile.clone(),
+        region: args.aws.region.clone(),
+        s3_endpoint_url: args.aws.s3_endpoint_url.clone(),
+        endpoint_url: args.aws.endpoint_url.clone(),
+    }
+}
+
+fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
+    let vargs = validate_args(args);
+    let (loaded, _) = match v::load_task(&vargs, printer) {
+        Ok(x) => x,
+        Err(Ok(status)) => return Ok(status),
+        Err(Err(fatal)) => return Err(fatal),
+    };
+    let aws = v::aws_settings(&vargs);
+    let found = if args.report.starts_with("s3://") {
+        let rt = runtime()?;
+        let config = rt.block_on(tsload_runner::aws::sdk_config(&aws));
+        let s3 = tsload_runner::aws::s3_client(&config, &aws);
+        read_report(&rt, Some(&s3), &args.report)?
+    } else {
+        let rt = runtime()?;
+        read_report(&rt, None, &args.report)?
+    };
+    let dialect = v::dialect(&vargs, &loaded)?;
+    let (model, _) = v::data_model(&loaded, &aws)?;
+    let ctx = v::context(&vargs, &loaded, &aws)?;
+    let mut s3 = None;
+    let inputs = v::inputs(&vargs, &loaded, &mut s3, &aws)?;
+    let paths: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut names = plan::key_names(&paths).into_iter();
+    let keys: Vec<(String, Input)> = inputs
+        .iter()
+        .map(|i| match i {
+            Input::S3 { key, .. } => (key.clone(), i.clone()),
+            _ => (names.next().unwrap_or_default(), i.clone()),
+        })
+        .collect();
+    let opener = v::Inputs { s3 };
+    let resolve = |name: &str| resolve_local(name, &keys);
+    let explained = explain_reports(
+        std::slice::from_ref(&found),
+        &model,
+        &dialect,
+        ctx,
+        &opener,
+        &resolve,
+    )?;
+    let (_, e) = &explained[0];
+    match args.format {
+        Format::Json => printer.json(&serde_json::json!({
+            "version": 1,
+            "command": "explain",
+            "report": found.url,
+            "explanation": e,
+        })),
+        Format::Human => printer.out(&explanation_text(e)),
+    }
+    Ok(ExitStatus::Success)
+}
