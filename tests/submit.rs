@@ -644,3 +644,133 @@ fn multipart_upload_and_resume_through_the_runner() {
         .unwrap();
     assert_eq!(third, [Uploaded::Put]);
 }
+
+/// `tsload explain` on a fixed report and file: rows, local findings and
+/// the likely cause per range, for people and as JSON.
+#[test]
+fn explain_maps_ranges_to_rows_and_causes() {
+    let args = [
+        "explain",
+        "fixtures/submit/explain/report.json",
+        TASK,
+        "fixtures/submit/explain/data.csv",
+        "--now",
+        "2024-05-01T00:10:00Z",
+        "--memory-retention-hours",
+        "24",
+    ];
+    let (code, out) = crate::util::run(&args);
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("explain-human", out);
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let o = tsload(&json_args).output().unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    insta::assert_json_snapshot!("explain-json", v);
+}
+
+/// Ctrl-C while polling detaches without cancelling and prints the command
+/// that re-attaches; `wait` then follows the task to its end.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_detaches_and_prints_the_reattach_command() {
+    let env = Env::start(Faults {
+        step_delay: Duration::from_millis(500),
+        ..seeded()
+    });
+    let t = now_ms();
+    let files: Vec<PathBuf> = (0..3)
+        .map(|i| env.write(&format!("{i}.csv"), &[("h", t - i, "1", "1")]))
+        .collect();
+    let mut args: Vec<String> = vec!["submit".into(), TASK.into()];
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    args.extend(["--yes", "--create-table", "--poll-interval", "0.2"].map(String::from));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = env
+        .cmd(&refs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
+    while env.tasks() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no task was created");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Past CreateBatchLoadTask the loop is polling, with the handler on.
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let text = block(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    let id: String = env
+        .server
+        .emulator()
+        .store()
+        .read(|c| c.query_row("SELECT task_id FROM batch_load_tasks", [], |r| r.get(0)))
+        .unwrap();
+    assert!(
+        text.contains(&format!(
+            "detached; the task(s) go on. Re-attach with: tsload wait {id}"
+        )),
+        "{text}"
+    );
+    let o = env
+        .cmd(&["wait", &id, "--poll-interval", "0.2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", block(&o));
+    assert_eq!(env.records(), 3);
+}
+
+/// Throttling and server errors on a share of the calls are retried (the
+/// SDK's retries, then the loop's backoff) and the load still succeeds.
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let env = Env::start(Faults {
+        throttle_rate: 0.15,
+        error_rate: 0.1,
+        ..seeded()
+    });
+    let t = now_ms();
+    let a = env.write("a.csv", &[("h1", t, "1", "1"), ("h2", t, "2", "2")]);
+    let (code, out, json) = env.submit(&[&a], &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(json.unwrap()["tasks"][0]["TaskStatus"], "SUCCEEDED");
+    assert_eq!(env.tasks(), 1);
+}
+
+/// `wait` explains a failed task's report against the objects under its
+/// prefix, with the data model of its own description.
+#[test]
+fn wait_explains_a_failed_task_from_its_description() {
+    let env = Env::start(seeded());
+    let t = now_ms();
+    let a = env.write("a.csv", &[("h1", t, "1", "1"), ("h2", t, "bad", "2")]);
+    let (code, out, json) = env.submit(&[&a], &["--force", "--no-wait", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let id = json.unwrap()["tasks"][0]["TaskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = env
+        .cmd(&["wait", &id, "--poll-interval", "0.2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", block(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let task = &v["tasks"][0];
+    assert_eq!(task["TaskStatus"], "FAILED");
+    let file = &task["reports"][0]["explanation"]["files"][0];
+    assert_eq!(file["input"], "s3://tsload-input/loads/hosts/a.csv");
+    assert_eq!(file["ranges"][0]["lines"], serde_json::json!([3, 3]));
+    assert_eq!(file["ranges"][0]["agreement"], "agrees");
+    assert_eq!(
+        file["ranges"][0]["rows"][0]["text"],
+        format!("h2,{t},bad,2")
+    );
+}
