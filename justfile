@@ -34,3 +34,8 @@ snap:
 # Validate the shipped example.
 example:
     cargo run --release -- validate fixtures/valid/multi-measure-hosts/task.json fixtures/valid/multi-measure-hosts/data.csv
+
+# Micro-benchmarks: `cargo bench -p tsload-csv -p tsload-mapper`.
+# End-to-end benchmark of `tsload validate` against `cat` (docs/performance.md); same as `bash scripts/bench.sh`
+bench:
+    bash scripts/bench.sh

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark of issue 8: `tsload validate` against `cat`, on
+# the benchmark file of ../shared/bench (1 GiB), its bad-row variant, a
+# 4 GiB file for peak RSS, and `--emit out.parquet`. Run from anywhere:
+#
+#   just bench            # or: bash scripts/bench.sh
+#
+# What it does (docs/performance.md explains the method):
+#   1. generates bench-data/ts_1g.csv and bench-data/ts_1g_bad.csv once with
+#      ../shared/bench/gen_csv.py (--size 1GiB, and --bad-rate 0.0001), and
+#      bench-data/ts_4g.csv by concatenating the 1 GiB file's data rows four
+#      times under one header;
+#   2. builds the release binary;
+#   3. checks the results once (row counts, every generated defect found);
+#   4. times, in one hyperfine invocation per round (warm cache), `cat FILE`
+#      and `tsload validate ../shared/bench/task.json FILE --format json`
+#      with --threads 1 and 2, on both files, and --emit out.parquet;
+#   5. measures the peak RSS of each command (getrusage of the child);
+#   6. prints GB/s, rows/s, the ratio to `cat` (within each round, then the
+#      median over rounds) and peak RSS, with the load average.
+#
+# Knobs (environment): BENCH_DATA (bench-data), TSLOAD_SHARED (../shared),
+# BENCH_ROUNDS (3), BENCH_RUNS (3 runs per command per round), BENCH_4G
+# (1; 0 skips the 4 GiB file, which needs 4 GiB of disk), TSLOAD_BIN (use
+# this binary instead of building one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SHARED=${TSLOAD_SHARED:-../shared}
+DATA=${BENCH_DATA:-bench-data}
+ROUNDS=${BENCH_ROUNDS:-3}
+RUNS=${BENCH_RUNS:-3}
+BIG=${BENCH_4G:-1}
+TASK="$SHARED/bench/task.json"
+GEN="$SHARED/bench/gen_csv.py"
+REPORT=scripts/bench_report.py
+
+for tool in python3 hyperfine cargo; do
+    command -v "$tool" >/dev/null || {
+        echo "bench: \`$tool\` is needed" >&2
+        exit 2
+    }
+done
+[ -f "$GEN" ] && [ -f "$TASK" ] || {
+    echo "bench: $GEN and $TASK are needed (set TSLOAD_SHARED)" >&2
+    exit 2
+}
+mkdir -p "$DATA"
+
+# 1. Inputs, generated once (a .tmp file first, so that an interrupted run
+# does not leave a truncated input behind).
+gen() { # out, extra generator arguments...
+    local out=$1
+    shift
+    if [ ! -s "$out" ]; then
+        echo "bench: generating $out" >&2
+        python3 "$GEN" --size 1GiB "$@" --out "$out.tmp" 2>"$out.log"
+        mv "$out.tmp" "$out"
+    fi
+}
+gen "$DATA/ts_1g.csv"
+gen "$DATA/ts_1g_bad.csv" --bad-rate 0.0001
+if [ "$BIG" = 1 ] && [ ! -s "$DATA/ts_4g.csv" ]; then
+    echo "bench: making $DATA/ts_4g.csv (header + the data rows of ts_1g.csv, 4 times)" >&2
+    {
+        cat "$DATA/ts_1g.csv"
+        for _ in 1 2 3; do tail -n +2 "$DATA/ts_1g.csv"; done
+    } >"$DATA/ts_4g.csv.tmp"
+    mv "$DATA/ts_4g.csv.tmp" "$DATA/ts_4g.csv"
+fi
+
+# 2. The binary.
+if [ -n "${TSLOAD_BIN:-}" ]; then
+    BIN=$TSLOAD_BIN
+else
+    cargo build --release --locked --bin tsload
+    BIN="${CARGO_TARGET_DIR:-target}/release/tsload"
+fi
+[ -x "$BIN" ] || {
+    echo "bench: no binary at $BIN" >&2
+    exit 2
+}
+
+GOOD="$DATA/ts_1g.csv"
+BAD="$DATA/ts_1g_bad.csv"
+PARQUET="$DATA/out.parquet"
+V="$BIN validate $TASK"
+
+# 3. Correctness first: counts, and every generated defect found.
+python3 "$REPORT" check --bin "$BIN" --task "$TASK" \
+    --good "$GOOD" --bad "$BAD" --bad-log "$BAD.log" --out "$DATA/check.json"
+
+# Warm the page cache.
+cat "$GOOD" "$BAD" >/dev/null
+
+# 4. Throughput: every command in each hyperfine invocation, rounds repeated
+# so that a burst of load on the shared machine shows as a spread.
+rm -f "$DATA"/hf-*.json
+for round in $(seq 1 "$ROUNDS"); do
+    echo "bench: round $round/$ROUNDS, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    cut -d' ' -f1-3 /proc/loadavg >"$DATA/load-$round.before"
+    # Exit code 1 means "failures found" (the bad file): -i keeps going;
+    # step 3 has checked the outputs.
+    hyperfine -i --style basic --warmup 1 --runs "$RUNS" \
+        --export-json "$DATA/hf-$round.json" \
+        -n cat "cat $GOOD >/dev/null" \
+        -n t1 "$V $GOOD --format json --threads 1 >/dev/null" \
+        -n t2 "$V $GOOD --format json --threads 2 >/dev/null" \
+        -n cat-bad "cat $BAD >/dev/null" \
+        -n bad-t1 "$V $BAD --format json --threads 1 >/dev/null" \
+        -n bad-t2 "$V $BAD --format json --threads 2 >/dev/null" \
+        -n parquet-t2 "$V $GOOD --format json --threads 2 --emit $PARQUET >/dev/null" \
+        >&2
+    cut -d' ' -f1-3 /proc/loadavg >"$DATA/load-$round.after"
+done
+
+# 5. Peak RSS, one run each.
+RSS_ARGS=(
+    --cmd "t1=$V $GOOD --format json --threads 1"
+    --cmd "t2=$V $GOOD --format json --threads 2"
+    --cmd "bad-t1=$V $BAD --format json --threads 1"
+    --cmd "bad-t2=$V $BAD --format json --threads 2"
+    --cmd "parquet-t2=$V $GOOD --format json --threads 2 --emit $PARQUET"
+)
+if [ "$BIG" = 1 ]; then
+    RSS_ARGS+=(
+        --cmd "4g-t1=$V $DATA/ts_4g.csv --format json --threads 1"
+        --cmd "4g-t2=$V $DATA/ts_4g.csv --format json --threads 2"
+    )
+fi
+python3 "$REPORT" rss "${RSS_ARGS[@]}" --out "$DATA/rss.json"
+rm -f "$PARQUET"
+
+# 6. The table.
+python3 "$REPORT" report --data "$DATA" --good "$GOOD" --bad "$BAD" --rounds "$ROUNDS" |
+    tee "$DATA/results.md"
