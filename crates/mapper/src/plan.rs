@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tsload_model::diag::{Diagnostic, Location};
+use tsload_model::diag::{Diagnostic, Location, truncate_value};
 use tsload_model::effective::{
     Attribute, CsvDialect, DataModel, MeasureName, Measures, MixedKind, ScalarType, TimeUnit,
 };
@@ -274,32 +274,65 @@ fn role_of(model: &DataModel) -> Vec<(&str, String)> {
     v
 }
 
+/// Header names listed in a hint: the first [`LISTED_NAMES`], each cut.
+fn header_list(header: &[String]) -> String {
+    let mut list = header
+        .iter()
+        .take(LISTED_NAMES)
+        .map(|h| show_bytes(h))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if header.len() > LISTED_NAMES {
+        use std::fmt::Write as _;
+        let _ = write!(list, " and {} more", header.len() - LISTED_NAMES);
+    }
+    list
+}
+
+/// How many header names a hint lists.
+const LISTED_NAMES: usize = 20;
+
 fn header_location(field: Option<usize>, header: &[String]) -> Location {
     Location::Data {
         line: 1,
         byte: 0,
         record: 0,
         field: field.map(|f| f as u32),
-        column: field.map(|f| header[f].clone()),
+        column: field.map(|f| truncate_value(&header[f])),
     }
 }
 
 /// The closest header name to `want`, for a did-you-mean hint.
+///
+/// Names more than four times longer than `want` are skipped: their
+/// Jaro-Winkler similarity cannot reach 0.85 (Jaro is at most
+/// `(2 + |w|/|h|) / 3`, the prefix bonus at most `0.4 * (1 - jaro)`), and
+/// comparing with a name of megabytes (a hostile header) costs seconds.
 fn closest<'h>(want: &str, header: &'h [String]) -> Option<&'h str> {
     let norm = |s: &str| s.trim().to_lowercase().replace(['-', ' '], "_");
     let w = norm(want);
-    if let Some(h) = header.iter().find(|h| norm(h) == w) {
+    // In characters, with slack for case mappings that change the length;
+    // a name of more than 4 bytes per allowed character is out at once.
+    let limit = 4 * w.chars().count() + 8;
+    let candidates: Vec<(String, &String)> = header
+        .iter()
+        .filter(|h| h.len() <= 4 * limit)
+        .map(|h| (norm(h), h))
+        .filter(|(n, _)| n.chars().count() <= limit)
+        .collect();
+    if let Some((_, h)) = candidates.iter().find(|(n, _)| *n == w) {
         return Some(h);
     }
-    header
+    candidates
         .iter()
-        .map(|h| (strsim::jaro_winkler(&w, &norm(h)), h))
+        .map(|(n, h)| (strsim::jaro_winkler(&w, n), h))
         .filter(|(s, _)| *s >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, h)| h.as_str())
 }
 
 fn show_bytes(s: &str) -> String {
+    let s = truncate_value(s);
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         format!("{s:?}")
     } else {
@@ -352,14 +385,7 @@ impl Plan {
                             "did you mean {}? Header names match exactly, case and spaces included",
                             show_bytes(h)
                         )),
-                        None => d.with_hint(format!(
-                            "the header has: {}",
-                            header
-                                .iter()
-                                .map(|h| show_bytes(h))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
+                        None => d.with_hint(format!("the header has: {}", header_list(&header))),
                     };
                     errors.push(d);
                 }
@@ -581,9 +607,12 @@ impl Plan {
         self.time_unit
     }
 
-    /// The header name of field `i` (cold path).
-    pub(crate) fn column(&self, i: u32) -> &str {
-        self.header.get(i as usize).map_or("", String::as_str)
+    /// The header name of field `i` as messages show it, cut to
+    /// [`tsload_model::diag::MAX_VALUE_CHARS`] characters (cold path).
+    pub(crate) fn column(&self, i: u32) -> String {
+        self.header
+            .get(i as usize)
+            .map_or_else(String::new, |h| truncate_value(h))
     }
 
     /// Whether a cell is null, as the CSV reader decides it (tsload-csv

@@ -15,7 +15,7 @@ pub(crate) fn location(plan: &Plan, f: &Finding) -> Location {
         byte: f.pos.byte + u64::from(f.offset),
         record: f.pos.record,
         field: f.field,
-        column: f.field.map(|i| plan.column(i).to_owned()),
+        column: f.field.map(|i| plan.column(i)),
     }
 }
 
