@@ -275,6 +275,11 @@ fn submit_failed_downloads_and_explains_the_report() {
     assert!(out.contains("--force"), "{out}");
     assert!(env.objects().is_empty());
     assert_eq!(env.tasks(), 0);
+    let (code, _, json) = env.submit(&[&a], &["--format", "json"]);
+    assert_eq!(code, 1);
+    let v = json.unwrap();
+    assert_eq!(v["refused"], "preflight");
+    assert_eq!(v["preflight"]["ProgressReport"]["ParseFailures"], 2);
     // With --force the task runs and FAILS; the report is explained.
     let (code, out, _) = env.submit(&[&a], &["--force", "--memory-retention-hours", "1"]);
     assert_eq!(code, 1, "{out}");

@@ -115,7 +115,8 @@ DataSourceS3Configuration prefix, keeping their paths relative to their common d
 Without inputs, the objects already under that prefix are validated and loaded. More than 100 \
 files or 100 GB are split into several tasks, one sub-prefix (`part-001/`, ...) each. A rerun \
 with the same task and inputs skips uploaded files and attaches to the tasks already created \
-(the ClientToken is derived from both).")]
+(the ClientToken is derived from both). Ctrl-C while waiting detaches without cancelling \
+anything (exit 2) and prints the `tsload wait` command that re-attaches.")]
 pub(crate) struct Args {
     /// The task: a CreateBatchLoadTask request (or a DescribeBatchLoadTask
     /// response, to run the same load again).
@@ -896,6 +897,15 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         metered: c.bytes_metered,
     };
     if summary.failed() && !args.force {
+        if args.format == Format::Json {
+            printer.json(&serde_json::json!({
+                "version": 1,
+                "command": "submit",
+                "ok": false,
+                "refused": "preflight",
+                "preflight": summary.document(),
+            }));
+        }
         printer.error(
             "the pre-flight validation found problems: nothing was uploaded or submitted; fix them, or pass --force to submit anyway (the service charges for bad data too [DOC: BP])",
         );

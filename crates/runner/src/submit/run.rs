@@ -5,7 +5,9 @@
 //!   `IN_PROGRESS` and `PENDING_RESUME`, all pages; which statuses count as
 //!   active is [INF], spec §4.1, §10 q15) against 5 per table and 10 per
 //!   account [DOC: LIMITS]; a part waits while either is reached. A
-//!   `ServiceQuotaExceeded` answer is waited out the same way. Creates are
+//!   `ServiceQuotaExceeded` answer to a create is waited out the same way
+//!   (a single task is created without counting first, so that only
+//!   multi-part loads need `ListBatchLoadTasks`). Creates are
 //!   paced at one a second (the CRUD rate [DOC: LIMITS; INF that batch-load
 //!   calls count there]).
 //! - **Polling.** DescribeBatchLoadTask, ListBatchLoadTasks and
@@ -423,13 +425,12 @@ impl<A: BatchLoadApi, C: Clock> Scheduler<'_, A, C> {
                     });
                     queue.pop_front();
                 }
-                Err(e) if e.kind == ErrorKind::ServiceQuotaExceeded && !running.is_empty() => {
-                    // The service counts differently from us: wait for one
-                    // of ours to finish.
-                    self.observer.event(&Event::WaitingForCapacity {
-                        part,
-                        table_active: running.len(),
-                        account_active: running.len(),
+                Err(e) if e.kind == ErrorKind::ServiceQuotaExceeded => {
+                    // The service counts differently from us (or another
+                    // client got there first): try again after a round.
+                    self.observer.event(&Event::Retrying {
+                        error: &e,
+                        delay: self.options.interval,
                     });
                     return Ok(());
                 }
@@ -993,5 +994,38 @@ mod tests {
         .unwrap();
         assert_eq!(r.running, [(Some(0), "P0".to_owned())]);
         assert_eq!(fake.calls().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quota_answer_to_create_is_waited_out() {
+        use BatchLoadStatus::*;
+        let fake = Fake::new();
+        fake.creates.lock().unwrap().extend([
+            Err(ApiError::new(
+                "CreateBatchLoadTask",
+                ErrorKind::ServiceQuotaExceeded,
+                "too many active tasks",
+            )),
+            Ok("P0".to_owned()),
+        ]);
+        fake.describes
+            .lock()
+            .unwrap()
+            .push_back(Ok(desc("P0", Succeeded, None)));
+        let r = run(
+            &fake,
+            &TokioClock::new(0.0),
+            vec![part(0)],
+            &opts(),
+            true,
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.finished[0].task_id, "P0");
+        assert_eq!(
+            at(&fake.calls()),
+            [s("create", 0), s("create", 2000), s("describe P0", 2000)]
+        );
     }
 }
