@@ -365,7 +365,12 @@ impl<'a> Pipeline<'a> {
             .filter(|i| !std::ptr::eq(i.rule, &raw const tsload_csv::rules::DUPLICATE_HEADER_NAME))
             .map(|i| {
                 let field = i.field;
-                let column = field.and_then(|f| header.names.get(f as usize).cloned());
+                let column = field.and_then(|f| {
+                    header
+                        .names
+                        .get(f as usize)
+                        .map(|n| tsload_model::diag::truncate_value(n))
+                });
                 Diagnostic::new(
                     i.rule,
                     Location::Data {
