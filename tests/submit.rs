@@ -779,3 +779,25 @@ fn wait_explains_a_failed_task_from_its_description() {
         format!("h2,{t},bad,2")
     );
 }
+
+/// `list` reads every page.
+#[test]
+fn list_reads_every_page() {
+    let env = Env::start(seeded());
+    let t = now_ms();
+    for i in 0..3 {
+        let a = env.write(&format!("{i}.csv"), &[("h", t - i, "1", "1")]);
+        let (code, out, _) = env.submit(&[&a], &["--no-wait", "--allow-existing"]);
+        assert_eq!(code, 0, "{out}");
+    }
+    assert_eq!(env.tasks(), 3);
+    let o = env
+        .cmd(&["list", "--page-size", "1", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", block(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["BatchLoadTasks"].as_array().unwrap().len(), 3);
+    let o = env.cmd(&["list", "--page-size", "0"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

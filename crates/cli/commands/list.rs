@@ -48,6 +48,11 @@ pub(crate) struct Args {
     /// Only tasks in this status.
     #[arg(long, value_enum, ignore_case = true)]
     pub(crate) status: Option<Status>,
+    /// Tasks asked for per ListBatchLoadTasks call (MaxResults, 1..100);
+    /// every page is read whatever this is.
+    #[arg(long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub(crate) page_size: i32,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: Format,
@@ -70,6 +75,7 @@ fn list(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let status = args.status.map(Status::wire);
     let mut tasks = rt.block_on(async {
         let (api, _) = connect(&args.aws, printer).await?;
+        let api = api.with_page_size(args.page_size);
         api.list_tasks(status.as_ref())
             .await
             .map_err(|e| Fatal(e.to_string()))

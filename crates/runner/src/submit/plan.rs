@@ -1,4 +1,4 @@
-//! Quota planning (spec §4.1 [DOC: LIMITS]): a load of more than 100 files
+//! Quota planning (spec §4.1 \[DOC: LIMITS\]): a load of more than 100 files
 //! or more than 100 GB is split into parts, each under its own sub-prefix
 //! and loaded by its own task. Files keep their order; parts are filled
 //! greedily, so part `n` holds the files after part `n-1`'s.
@@ -6,7 +6,7 @@
 //! Object keys keep each file's path relative to the inputs' common
 //! directory (a single file keeps its name), under the task's
 //! `ObjectKeyPrefix`; with several parts, under `<prefix>part-NNN/` (users
-//! split prefixes the same way, `chunkN/` [3P: a2edap/ingest-timestream]).
+//! split prefixes the same way, `chunkN/` \[3P: a2edap/ingest-timestream\]).
 
 use std::path::{Component, Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //!
 //! Where the service writes the report under
 //! `ReportS3Configuration.ObjectKeyPrefix` is undocumented (spec §6.1, §10
-//! q13) [INF]. tsload looks, in order:
+//! q13) \[INF\]. tsload looks, in order:
 //!
 //! 1. for an `s3://bucket/key` URL in the task's `ErrorMessage` (the
 //!    emulator writes one there);
@@ -10,8 +10,8 @@
 //!    task id (`<prefix>/<TaskId>/…` in the emulator);
 //!
 //! and reads every one found. The report's own layout is documented
-//! [DOC: ERR]; entries of `taskErrors` are read as strings or as objects
-//! with a `reason` (or `message`) member, since their shape is not [INF].
+//! \[DOC: ERR\]; entries of `taskErrors` are read as strings or as objects
+//! with a `reason` (or `message`) member, since their shape is not \[INF\].
 
 use aws_sdk_s3::Client;
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! - **Creating within the limits.** Before each task of a multi-part load
 //!   the active tasks are counted (`ListBatchLoadTasks` for `CREATED`,
 //!   `IN_PROGRESS` and `PENDING_RESUME`, all pages; which statuses count as
-//!   active is [INF], spec §4.1, §10 q15) against 5 per table and 10 per
-//!   account [DOC: LIMITS]; a part waits while either is reached. A
+//!   active is \[INF\], spec §4.1, §10 q15) against 5 per table and 10 per
+//!   account \[DOC: LIMITS\]; a part waits while either is reached. A
 //!   `ServiceQuotaExceeded` answer to a create is waited out the same way
 //!   (a single task is created without counting first, so that only
 //!   multi-part loads need `ListBatchLoadTasks`). Creates are
@@ -12,18 +12,18 @@
 //!   calls count there]).
 //! - **Polling.** DescribeBatchLoadTask, ListBatchLoadTasks and
 //!   ResumeBatchLoadTask share one pace of at most 5 calls a second (the
-//!   List/Describe rate [DOC: LIMITS]); each round describes every running
+//!   List/Describe rate \[DOC: LIMITS\]); each round describes every running
 //!   task, then the loop sleeps [`PollOptions::interval`].
 //! - **Backoff.** Throttling, 5xx and transport errors are retried after
 //!   `backoff_base × 2^n` (capped at `max_backoff`, no jitter: one client,
 //!   and exact delays are what the tests check), up to `max_retries` in a
 //!   row; other errors end the run.
-//! - **Lifecycle** (spec §6.3 [INF]): `CREATED`, `IN_PROGRESS` and
+//! - **Lifecycle** (spec §6.3 \[INF\]): `CREATED`, `IN_PROGRESS` and
 //!   `PENDING_RESUME` keep polling; `SUCCEEDED` and `FAILED` end a task;
 //!   `PROGRESS_STOPPED` is resumed while `ResumableUntil` lies ahead (or is
 //!   absent), at most `max_resumes` times, and otherwise ends the task as
 //!   stopped. A `ValidationException` from ResumeBatchLoadTask means the
-//!   service will not resume it [INF; the Java sample catches it, EX].
+//!   service will not resume it \[INF; the Java sample catches it, EX\].
 //!
 //! Time: sleeps use tokio's clock (tests pause it), wall-clock comparisons
 //! with `ResumableUntil` go through [`Clock`].
@@ -321,7 +321,7 @@ struct Scheduler<'a, A, C> {
     create_pace: Pace,
 }
 
-/// Statuses counted as active [INF].
+/// Statuses counted as active \[INF\].
 const ACTIVE: [BatchLoadStatus; 3] = [
     BatchLoadStatus::Created,
     BatchLoadStatus::InProgress,

@@ -5,7 +5,7 @@
 //! exists instead of a second one [MODEL: `ClientToken` is an
 //! idempotency token]; any change to the task or the data gives a new one.
 //!
-//! How long the service remembers a token is undocumented [INF]; the
+//! How long the service remembers a token is undocumented \[INF\]; the
 //! emulator remembers it for ever.
 
 use sha2::{Digest, Sha256};
