@@ -911,6 +911,9 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         );
         return Ok(ExitStatus::Failure);
     }
+    if summary.failed() {
+        printer.note("--force: submitting despite the pre-flight findings");
+    }
     let question = format!(
         "The load reads {} in {} file(s), {} rows; predicted BytesMetered {} (estimate [INF]); the service charges for bad data too. Submit?",
         human_bytes(total),
