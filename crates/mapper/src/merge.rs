@@ -1,7 +1,6 @@
 //! Merging chunk outcomes, in file order, into a file's result; files into
 //! the task's totals; duplicate detection across the whole load.
 
-use std::collections::HashMap;
 use std::ops::AddAssign;
 
 use serde::Serialize;
@@ -121,22 +120,34 @@ impl DuplicateStats {
 
 /// Load-wide duplicate detection (§5): remembers, for up to `capacity`
 /// distinct keys (64-bit hashes of dimensions + time + measure name), the
-/// hash of the values and where the key was first seen. 24 bytes per key
-/// plus the hash table's overhead: about 28 MiB for the default
-/// 1,048,576 keys. Past the capacity new keys are only compared, not
-/// remembered, and [`DuplicateStats::untracked_records`] says how many.
-/// Keys are 64-bit hashes: two distinct keys collide with probability
-/// about n²/2⁶⁵ (3·10⁻⁸ for a million keys), which would at worst report a
-/// false duplicate.
+/// hash of the values and where the key was first seen.
+///
+/// Memory is fixed and small: one open-addressing table (linear probing)
+/// of 24-byte slots, a power of two at least `capacity * 8 / 7`, allocated
+/// zeroed once (pages are backed as they are touched). The default
+/// [`DEFAULT_DUPLICATE_KEYS`] (458,752 keys) is a table of 2^19 slots,
+/// 12 MiB, so that a run stays within 32 MiB of RSS whatever the input
+/// size. Past the capacity, new keys are only compared with the tracked
+/// ones, not remembered, and [`DuplicateStats::untracked_records`] says how
+/// many (the run's summary reports the saturation). Keys are 64-bit
+/// hashes: two distinct keys collide with probability about n²/2⁶⁵
+/// (6·10⁻⁹ for the default capacity), which would at worst report a false
+/// duplicate.
 #[derive(Debug)]
 pub struct Duplicates {
-    map: HashMap<u64, (u64, u64), foldhash::fast::FixedState>,
+    /// `[key, value, first seen]`; key 0 marks an empty slot (a real key 0
+    /// is stored as [`ZERO_KEY`]).
+    slots: Vec<[u64; 3]>,
+    len: usize,
     files: Vec<String>,
     stats: DuplicateStats,
 }
 
-/// Default capacity of [`Duplicates`].
-pub const DEFAULT_DUPLICATE_KEYS: usize = 1 << 20;
+/// Default capacity of [`Duplicates`]: 7/8 of a 2^19-slot (12 MiB) table.
+pub const DEFAULT_DUPLICATE_KEYS: usize = (1 << 19) / 8 * 7;
+
+/// Where a key hash of 0 (the empty-slot marker) is stored instead.
+const ZERO_KEY: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl Default for Duplicates {
     fn default() -> Self {
@@ -145,10 +156,24 @@ impl Default for Duplicates {
 }
 
 impl Duplicates {
-    /// A detector remembering at most `capacity` keys (0 disables it).
+    /// A detector remembering at most `capacity` keys (0 disables it). Its
+    /// table takes 24 bytes per slot, `capacity * 8 / 7` slots rounded up
+    /// to a power of two.
     pub fn new(capacity: usize) -> Self {
+        let slots = if capacity == 0 {
+            0
+        } else {
+            capacity
+                .saturating_mul(8)
+                .div_ceil(7)
+                .next_power_of_two()
+                .max(8)
+        };
         Self {
-            map: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
+            // Zeroed: `vec!` of zeros allocates with `alloc_zeroed`, so
+            // untouched pages cost no memory.
+            slots: vec![[0u64; 3]; slots],
+            len: 0,
             files: Vec::new(),
             stats: DuplicateStats {
                 capacity,
@@ -160,7 +185,7 @@ impl Duplicates {
     /// What was seen so far.
     pub fn stats(&self) -> DuplicateStats {
         DuplicateStats {
-            tracked_keys: self.map.len(),
+            tracked_keys: self.len,
             ..self.stats
         }
     }
@@ -176,23 +201,37 @@ impl Duplicates {
         if self.stats.capacity == 0 {
             return None;
         }
-        if let Some(&(v, at)) = self.map.get(&key) {
-            if v == value {
-                self.stats.identical += 1;
+        let key = if key == 0 { ZERO_KEY } else { key };
+        let mask = self.slots.len() - 1;
+        // Keys are hashes already: mix once more so that the low bits used
+        // as the index depend on every bit.
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot[0] == key {
+                if slot[1] == value {
+                    self.stats.identical += 1;
+                    return None;
+                }
+                self.stats.conflicting += 1;
+                let at = slot[2];
+                return Some((at >> 48, at & ((1 << 48) - 1)));
+            }
+            if slot[0] == 0 {
+                if self.len < self.stats.capacity {
+                    *slot = [
+                        key,
+                        value,
+                        (u64::from(file) << 48) | (line & ((1 << 48) - 1)),
+                    ];
+                    self.len += 1;
+                } else {
+                    self.stats.untracked_records += 1;
+                }
                 return None;
             }
-            self.stats.conflicting += 1;
-            return Some((at >> 48, at & ((1 << 48) - 1)));
+            i = (i + 1) & mask;
         }
-        if self.map.len() < self.stats.capacity {
-            self.map.insert(
-                key,
-                (value, (u64::from(file) << 48) | (line & ((1 << 48) - 1))),
-            );
-        } else {
-            self.stats.untracked_records += 1;
-        }
-        None
     }
 }
 
