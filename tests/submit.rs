@@ -602,6 +602,7 @@ fn multipart_upload_and_resume_through_the_runner() {
         key: key.into(),
         size: std::fs::metadata(p).unwrap().len(),
         sha256: sha256_file(p).unwrap(),
+        piece: None,
     };
     let objects = vec![obj(&big, "p/big.csv"), obj(&small, "p/small.csv")];
     let options = UploadOptions {
@@ -800,4 +801,62 @@ fn list_reads_every_page() {
     assert_eq!(v["BatchLoadTasks"].as_array().unwrap().len(), 3);
     let o = env.cmd(&["list", "--page-size", "0"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A file over `--split-above` is uploaded as pieces cut at record
+/// boundaries; a failure in a piece is explained in the file's own lines.
+#[test]
+fn large_files_are_uploaded_as_pieces_and_explained_in_their_own_lines() {
+    let env = Env::start(seeded());
+    let t = now_ms();
+    let big = env.write(
+        "big.csv",
+        &[
+            ("h1", t, "1", "1"),
+            ("h2", t, "2", "2"),
+            ("h3", t, "3", "3"),
+            ("h4", t, "4", "4"),
+            ("h5", t, "bad", "5"),
+            ("h6", t, "6", "6"),
+        ],
+    );
+    let (code, out, json) = env.submit(
+        &[&big],
+        &[
+            "--force",
+            "--split-above",
+            "100",
+            "--piece-size",
+            "60",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("uploaded as 2 pieces"), "{out}");
+    assert_eq!(
+        env.objects(),
+        [
+            "loads/hosts/big.part-001.csv",
+            "loads/hosts/big.part-002.csv"
+        ]
+    );
+    let v = json.unwrap();
+    let task = &v["tasks"][0];
+    assert_eq!(task["ProgressReport"]["RecordsProcessed"], 6);
+    let file = &task["reports"][0]["explanation"]["files"][0];
+    assert_eq!(file["file_name"], "loads/hosts/big.part-002.csv");
+    assert!(
+        file["input"]
+            .as_str()
+            .unwrap()
+            .ends_with("big.csv (piece 2 of 2, from line 5)"),
+        "{file}"
+    );
+    let range = &file["ranges"][0];
+    assert_eq!(range["lines"], serde_json::json!([6, 6]));
+    assert_eq!(range["rows"][0]["line"], 6);
+    assert_eq!(range["rows"][0]["text"], format!("h5,{t},bad,5"));
+    assert_eq!(range["findings"][0]["line"], 6);
+    assert_eq!(range["agreement"], "agrees");
 }

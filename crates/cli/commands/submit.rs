@@ -25,8 +25,11 @@ use tsload_runner::submit::run::{
     Event, Finished, Job, Observer, Outcome, PollOptions, RunResult, SystemClock,
 };
 use tsload_runner::submit::sdk::SdkApi;
+use tsload_runner::submit::split;
 use tsload_runner::submit::token::{self, Fingerprint};
-use tsload_runner::submit::upload::{self, LocalObject, UploadOptions, UploadProgress, Uploaded};
+use tsload_runner::submit::upload::{
+    self, LocalObject, PieceRef, UploadOptions, UploadProgress, Uploaded,
+};
 use tsload_runner::timestream::{TableInfo, TimestreamSettings};
 use tsload_runner::validate::{Options, Pipeline};
 
@@ -194,6 +197,25 @@ pub(crate) struct Args {
         help_heading = "Upload"
     )]
     pub(crate) part_size: u64,
+    /// Files larger than this are uploaded as pieces, cut at record
+    /// boundaries with the header repeated (default: the 5 GB a file may
+    /// hold).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 5_000_000_000,
+        help_heading = "Upload"
+    )]
+    pub(crate) split_above: u64,
+    /// Size of each piece of a split file (the service recommends 100 MB
+    /// to 1 GB a file).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 1_000_000_000,
+        help_heading = "Upload"
+    )]
+    pub(crate) piece_size: u64,
     /// Requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 4, help_heading = "Upload")]
     pub(crate) upload_concurrency: usize,
@@ -799,6 +821,12 @@ struct Preflight {
 fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     check_retention(args)?;
     let poll = args.poll.options()?;
+    if args.piece_size == 0 || args.piece_size > 4_000_000_000 {
+        return Err(Fatal(format!(
+            "`--piece-size {}`: give 1 to 4000000000 bytes (a piece and its header must stay under 5 GB)",
+            args.piece_size
+        )));
+    }
     if args.part_size < 5 {
         return Err(Fatal(format!(
             "`--part-size {}`: S3 parts are at least 5 MiB",
@@ -865,6 +893,10 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     if local {
         // More than 100 files or 100 GB: split into parts below.
         quota.retain(|d| d.rule.code != "F001" && d.rule.code != "F003");
+        if args.split_above <= tsload_runner::rules::MAX_FILE_BYTES {
+            // Files over 5 GB: uploaded as pieces.
+            quota.retain(|d| d.rule.code != "F002");
+        }
     }
     let options = Options {
         threads: args
@@ -942,11 +974,24 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
 #[derive(Debug)]
 struct Upload {
     objects: Vec<LocalObject>,
+    /// What each object is read as when its report is explained: the file,
+    /// or a piece's stand-in path ([`split::piece_path`]).
+    inputs: Vec<Input>,
     /// Indices into `objects`, per part.
     parts: Vec<Vec<usize>>,
+    /// Files cut into pieces.
+    cut: Vec<split::Pieces>,
 }
 
-fn plan_local(pre: &Preflight, base_prefix: &str) -> Result<Upload, Fatal> {
+/// One object to upload: a whole file, or a piece of one.
+struct Unit {
+    name: String,
+    path: PathBuf,
+    size: u64,
+    piece: Option<(usize, usize)>,
+}
+
+fn plan_local(pre: &Preflight, args: &Args, base_prefix: &str) -> Result<Upload, Fatal> {
     let paths: Vec<PathBuf> = pre
         .inputs
         .iter()
@@ -957,37 +1002,98 @@ fn plan_local(pre: &Preflight, base_prefix: &str) -> Result<Upload, Fatal> {
         .collect();
     let names = plan::key_names(&paths);
     let sizes: Vec<u64> = pre.inputs.iter().filter_map(Input::size).collect();
+    let mut cut: Vec<split::Pieces> = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
+    for ((path, name), &size) in paths.iter().zip(&names).zip(&sizes) {
+        if size > args.split_above {
+            let pieces = split::cut(path, &pre.dialect, args.piece_size)?;
+            let n = pieces.pieces.len();
+            for j in 0..n {
+                units.push(Unit {
+                    name: split::piece_name(name, j, n),
+                    path: path.clone(),
+                    size: pieces.size(j),
+                    piece: Some((cut.len(), j)),
+                });
+            }
+            cut.push(pieces);
+        } else {
+            units.push(Unit {
+                name: name.clone(),
+                path: path.clone(),
+                size,
+                piece: None,
+            });
+        }
+    }
     let mut seen = std::collections::HashSet::new();
-    for n in &names {
-        if !seen.insert(n) {
+    for u in &units {
+        if !seen.insert(&u.name) {
             return Err(Fatal(format!(
-                "two inputs would be uploaded to the same key `{n}`; give them from distinct directories"
+                "two inputs would be uploaded to the same key `{}`; give them from distinct directories",
+                u.name
             )));
         }
     }
-    let parts =
-        plan::split(&names, &sizes, &Limits::default()).map_err(|e| Fatal(e.to_string()))?;
-    let mut objects = Vec::with_capacity(paths.len());
+    let unit_names: Vec<String> = units.iter().map(|u| u.name.clone()).collect();
+    let unit_sizes: Vec<u64> = units.iter().map(|u| u.size).collect();
+    let parts = plan::split(&unit_names, &unit_sizes, &Limits::default())
+        .map_err(|e| Fatal(e.to_string()))?;
+    let mut objects = Vec::with_capacity(units.len());
+    let mut inputs = Vec::with_capacity(units.len());
+    let mut order = Vec::with_capacity(units.len());
     for (pi, part) in parts.iter().enumerate() {
         let prefix = plan::part_prefix(base_prefix, pi, parts.len());
         for &i in part {
-            let sha256 = upload::sha256_file(&paths[i])
-                .map_err(|e| Fatal(format!("cannot read `{}`: {e}", paths[i].display())))?;
-            objects.push((
-                i,
-                LocalObject {
-                    path: paths[i].clone(),
-                    key: plan::join(&prefix, &names[i]),
-                    size: sizes[i],
-                    sha256,
-                },
-            ));
+            let u = &units[i];
+            let unreadable =
+                |e: std::io::Error| Fatal(format!("cannot read `{}`: {e}", u.path.display()));
+            let (sha256, piece, input) = match u.piece {
+                None => (
+                    upload::sha256_file(&u.path).map_err(unreadable)?,
+                    None,
+                    Input::File {
+                        path: u.path.clone(),
+                        size: u.size,
+                    },
+                ),
+                Some((f, j)) => {
+                    let pieces = &cut[f];
+                    (
+                        upload::sha256_read(pieces.open(j).map_err(unreadable)?)
+                            .map_err(unreadable)?,
+                        Some(PieceRef {
+                            header: pieces.header.clone(),
+                            start: pieces.pieces[j].start,
+                        }),
+                        Input::File {
+                            path: split::piece_path(&u.path, j),
+                            size: u.size,
+                        },
+                    )
+                }
+            };
+            order.push(i);
+            objects.push(LocalObject {
+                path: u.path.clone(),
+                key: plan::join(&prefix, &u.name),
+                size: u.size,
+                sha256,
+                piece,
+            });
+            inputs.push(input);
         }
     }
-    objects.sort_by_key(|(i, _)| *i);
+    // Back to input order; parts index into that order.
+    let mut idx: Vec<usize> = (0..objects.len()).collect();
+    idx.sort_by_key(|&k| order[k]);
+    let objects: Vec<LocalObject> = idx.iter().map(|&k| objects[k].clone()).collect();
+    let inputs: Vec<Input> = idx.iter().map(|&k| inputs[k].clone()).collect();
     Ok(Upload {
-        objects: objects.into_iter().map(|(_, o)| o).collect(),
+        objects,
+        inputs,
         parts,
+        cut,
     })
 }
 
@@ -1034,8 +1140,21 @@ fn submit_checked(
     let local = !args.inputs.is_empty();
     let mut uploads_json = Vec::new();
     let mut local_keys: Vec<(String, Input)> = Vec::new();
+    let mut cut: Vec<split::Pieces> = Vec::new();
     let (prefixes, fingerprints): (Vec<String>, Vec<Vec<Fingerprint>>) = if local {
-        let up = plan_local(pre, base_prefix)?;
+        let up = plan_local(pre, args, base_prefix)?;
+        cut.clone_from(&up.cut);
+        if !up.cut.is_empty() {
+            for c in &up.cut {
+                printer.note(&format!(
+                    "`{}` is over {} bytes: uploaded as {} pieces of about {} bytes, cut at record boundaries, each with the header",
+                    c.path.display(),
+                    args.split_above,
+                    c.pieces.len(),
+                    args.piece_size
+                ));
+            }
+        }
         // The service reads every object under the prefix: refuse others.
         let existing = rt.block_on(upload::list(s3, bucket, base_prefix))?;
         let ours: std::collections::HashSet<&str> =
@@ -1084,7 +1203,7 @@ fn submit_checked(
             "{sent} file(s) uploaded, {} already there, to s3://{bucket}/{base_prefix}",
             done.len() - sent
         ));
-        for (o, how) in up.objects.iter().zip(&done) {
+        for ((o, how), input) in up.objects.iter().zip(&done).zip(&up.inputs) {
             uploads_json.push(serde_json::json!({
                 "file": o.path.display().to_string(),
                 "key": o.key,
@@ -1096,13 +1215,7 @@ fn submit_checked(
                     Uploaded::Skipped => "skipped",
                 },
             }));
-            local_keys.push((
-                o.key.clone(),
-                Input::File {
-                    path: o.path.clone(),
-                    size: o.size,
-                },
-            ));
+            local_keys.push((o.key.clone(), input.clone()));
         }
         let n = up.parts.len();
         if n > 1 {
@@ -1239,7 +1352,11 @@ fn submit_checked(
     } else {
         Some(tsload_runner::s3::S3Source::new(&args.aws.settings())?)
     };
-    let opener = v::Inputs { s3: s3src };
+    let inner = v::Inputs { s3: s3src };
+    let opener = split::PieceOpener {
+        inner: &inner,
+        files: &cut,
+    };
     let s3_objects: Vec<(String, Input)> = pre
         .inputs
         .iter()
@@ -1259,7 +1376,7 @@ fn submit_checked(
         match rt.block_on(report::fetch(s3, &f.description)) {
             Ok(found) => {
                 let resolve = |name: &str| resolve_local(name, keys);
-                let ex = explain_reports(
+                let mut ex = explain_reports(
                     &found,
                     &pre.model,
                     &pre.dialect,
@@ -1267,6 +1384,16 @@ fn submit_checked(
                     &opener,
                     &resolve,
                 )?;
+                // Pieces are explained in the lines of the user's file.
+                for file in ex.iter_mut().flat_map(|(_, e)| e.files.iter_mut()) {
+                    let found = file
+                        .input
+                        .as_deref()
+                        .and_then(|i| opener.find(std::path::Path::new(i)));
+                    if let Some((pieces, i)) = found {
+                        split::to_file_lines(file, pieces, i);
+                    }
+                }
                 let note = found.is_empty().then(|| "no error report was found under the report location [INF: its layout is undocumented]".to_owned());
                 per_task.push((ex, note));
             }

@@ -12,6 +12,8 @@
 //!   most 100 files and 100 GB, one sub-prefix and one task each.
 //! - [`token`]: the `ClientToken` derived from the task and its inputs, so a
 //!   rerun after a crash attaches to the task it already created.
+//! - [`split`]: files over the 5 GB limit cut into pieces at record
+//!   boundaries (header repeated), uploaded without copies on disk.
 //! - [`upload`]: local inputs to the source bucket, multipart and parallel,
 //!   checksummed, skipping objects that are already there.
 //! - [`run`]: the scheduler and poll loop: creates tasks within the
@@ -41,5 +43,6 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod sdk;
+pub mod split;
 pub mod token;
 pub mod upload;

@@ -58,6 +58,18 @@ pub struct LocalObject {
     pub size: u64,
     /// Its SHA-256.
     pub sha256: [u8; 32],
+    /// For a piece of a larger file ([`super::split`]): the header bytes
+    /// put first, then `size - header.len()` bytes of `path` from `start`.
+    pub piece: Option<PieceRef>,
+}
+
+/// Where a piece's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PieceRef {
+    /// The file's header, first in every piece.
+    pub header: Arc<[u8]>,
+    /// Offset in the file of the piece's first record.
+    pub start: u64,
 }
 
 /// An object under a prefix.
@@ -116,7 +128,11 @@ pub struct UploadError {
 
 /// SHA-256 of a file, read in 1 MiB blocks.
 pub fn sha256_file(path: &Path) -> std::io::Result<[u8; 32]> {
-    let mut f = std::fs::File::open(path)?;
+    sha256_read(std::fs::File::open(path)?)
+}
+
+/// SHA-256 of everything `f` yields, read in 1 MiB blocks.
+pub fn sha256_read(mut f: impl Read) -> std::io::Result<[u8; 32]> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -219,12 +235,24 @@ async fn upload_one(
             .map_err(|m| err("cannot upload", m))?
     } else {
         let _permit = limit.acquire().await.expect("semaphore is never closed");
-        let body = ByteStream::from_path(&o.path).await.map_err(|e| {
+        let unreadable = |e: String| {
             err(
                 "cannot read the file for",
                 format!("{}: {e}", o.path.display()),
             )
-        })?;
+        };
+        let body = if o.piece.is_some() {
+            let obj = o.clone();
+            let data = tokio::task::spawn_blocking(move || read_range(&obj, 0, obj.size as usize))
+                .await
+                .map_err(|e| unreadable(e.to_string()))?
+                .map_err(|e| unreadable(e.to_string()))?;
+            ByteStream::from(data)
+        } else {
+            ByteStream::from_path(&o.path)
+                .await
+                .map_err(|e| unreadable(e.to_string()))?
+        };
         client
             .put_object()
             .bucket(bucket)
@@ -258,11 +286,28 @@ async fn upload_one(
     Ok(how)
 }
 
-fn read_part(path: &Path, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(offset))?;
-    let mut buf = vec![0u8; len];
-    f.read_exact(&mut buf)?;
+/// `len` bytes of the object's content from `offset` (a piece's content
+/// is its header, then its range of the file).
+fn read_range(o: &LocalObject, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len);
+    let mut offset = offset;
+    let mut file_offset = offset;
+    if let Some(p) = &o.piece {
+        let h = p.header.len() as u64;
+        if offset < h {
+            let take = (h - offset).min(len as u64) as usize;
+            buf.extend_from_slice(&p.header[offset as usize..offset as usize + take]);
+            offset += take as u64;
+        }
+        file_offset = p.start + (offset - h);
+    }
+    if buf.len() < len {
+        let mut f = std::fs::File::open(&o.path)?;
+        f.seek(SeekFrom::Start(file_offset))?;
+        let at = buf.len();
+        buf.resize(len, 0);
+        f.read_exact(&mut buf[at..])?;
+    }
     Ok(buf)
 }
 
@@ -296,8 +341,8 @@ async fn multipart(
                 let _permit = limit.acquire().await.expect("semaphore is never closed");
                 let offset = i as u64 * part_size;
                 let len = part_size.min(o.size - offset) as usize;
-                let path = o.path.clone();
-                let data = tokio::task::spawn_blocking(move || read_part(&path, offset, len))
+                let obj = o.clone();
+                let data = tokio::task::spawn_blocking(move || read_range(&obj, offset, len))
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|e| format!("{}: {e}", o.path.display()))?;
@@ -381,5 +426,25 @@ mod tests {
             hex(&sha256_file(&p).unwrap()),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn a_piece_reads_as_its_header_then_its_range() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.csv");
+        std::fs::write(&p, b"h\n1\n2\n3\n4\n").unwrap();
+        let o = LocalObject {
+            path: p,
+            key: "k".into(),
+            size: 6,
+            sha256: [0; 32],
+            piece: Some(PieceRef {
+                header: Arc::from(&b"h\n"[..]),
+                start: 6,
+            }),
+        };
+        assert_eq!(read_range(&o, 0, 6).unwrap(), b"h\n3\n4\n");
+        assert_eq!(read_range(&o, 1, 3).unwrap(), b"\n3\n");
+        assert_eq!(read_range(&o, 3, 3).unwrap(), b"\n4\n");
     }
 }
