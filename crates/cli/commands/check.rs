@@ -2,7 +2,7 @@
 //!
 //! Reads a `CreateBatchLoadTask` request, a bare `DataModel`, a
 //! `DescribeBatchLoadTask` response or a `DataModelConfiguration`
-//! ([`tsload_model::load`]), runs every
+//! ([`tsload_model::load()`]), runs every
 //! static check ([`tsload_model::check`]) and reports the diagnostics.
 //!
 //! Exit codes: 0 no errors (and no warnings under `--deny-warnings`); 1 the

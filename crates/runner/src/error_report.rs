@@ -8,9 +8,9 @@
 //! ```
 //!
 //! `lineRanges` are inclusive, 1-based physical line numbers with the header
-//! as line 1 [INF: the only documented example is `[[2, 3]]` for the first two
-//! data rows]. The shape of `taskErrors` entries is undocumented; tsload
-//! writes `{"reason": "…"}` [INF].
+//! as line 1 \[INF: the only documented example is `[[2, 3]]` for the first two
+//! data rows\]. The shape of `taskErrors` entries is undocumented; tsload
+//! writes `{"reason": "…"}` \[INF\].
 
 use serde::{Deserialize, Serialize};
 

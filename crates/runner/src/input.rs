@@ -80,7 +80,7 @@ impl Input {
     }
 
     /// The name the service would put in `fileName` of its report: the S3
-    /// key, or the local file's name as given [INF].
+    /// key, or the local file's name as given \[INF\].
     pub fn report_name(&self) -> String {
         match self {
             Self::S3 { key, .. } => key.clone(),
