@@ -2,6 +2,11 @@
 //! folder, then renamed over the target. A failed or interrupted run never
 //! leaves a partial report behind, and never truncates an existing file
 //! before the new one is complete.
+//!
+//! A symlink is followed: the file it points to is replaced, the link stays.
+//! A target that exists and is not a regular file (`/dev/stdout`,
+//! `/dev/null`, a named pipe) is written in place, since renaming over it
+//! would replace the device or pipe with a file.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -22,7 +27,54 @@ pub struct WriteError {
 #[derive(Debug)]
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: BufWriter<tempfile::NamedTempFile>,
+    tmp: BufWriter<Target>,
+}
+
+/// Where the bytes go before [`AtomicFile::commit`].
+#[derive(Debug)]
+enum Target {
+    /// A temporary file, renamed over `dest` on commit.
+    Temp {
+        file: tempfile::NamedTempFile,
+        dest: PathBuf,
+    },
+    /// A device or pipe, written in place.
+    Direct(std::fs::File),
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Temp { file, .. } => file.write(buf),
+            Self::Direct(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Temp { file, .. } => file.flush(),
+            Self::Direct(f) => f.flush(),
+        }
+    }
+}
+
+/// Follows symlinks from `path` to the path of the file they name (which
+/// need not exist yet). Gives up after 40 links, as the kernel does.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 impl AtomicFile {
@@ -42,14 +94,32 @@ impl AtomicFile {
                 "it is a directory",
             )));
         }
-        let tmp = tempfile::Builder::new()
-            .prefix(".tsload-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(err)?;
+        let dest = resolve(path).map_err(err)?;
+        let target = match std::fs::metadata(&dest) {
+            Ok(m) if !m.is_file() => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&dest)
+                    .map_err(err)?;
+                Target::Direct(f)
+            }
+            _ => {
+                let dir = match dest.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => dir,
+                };
+                let file = tempfile::Builder::new()
+                    .prefix(".tsload-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)
+                    .map_err(err)?;
+                Target::Temp { file, dest }
+            }
+        };
         Ok(Self {
             path: path.to_path_buf(),
-            tmp: BufWriter::with_capacity(128 * 1024, tmp),
+            tmp: BufWriter::with_capacity(128 * 1024, target),
         })
     }
 
@@ -65,9 +135,13 @@ impl AtomicFile {
             path: path.clone(),
             source,
         };
-        let tmp = self.tmp.into_inner().map_err(|e| err(e.into_error()))?;
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(&path).map_err(|e| err(e.error))?;
+        match self.tmp.into_inner().map_err(|e| err(e.into_error()))? {
+            Target::Temp { file, dest } => {
+                file.as_file().sync_all().map_err(err)?;
+                file.persist(&dest).map_err(|e| err(e.error))?;
+            }
+            Target::Direct(mut f) => f.flush().map_err(err)?,
+        }
         Ok(())
     }
 }
@@ -117,6 +191,66 @@ mod tests {
             f.write_all(b"partial").unwrap();
         }
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symlink_is_followed_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("sub/real.json");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("sub/real.json", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        // A dangling link: the file it names is created.
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("sub/new.json", &dangling).unwrap();
+        write_atomic(&dangling, b"x").unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("sub/new.json")).unwrap(),
+            b"x"
+        );
+        // A loop is an error naming the path.
+        let a = dir.path().join("a");
+        std::os::unix::fs::symlink("b", &a).unwrap();
+        std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+        let e = write_atomic(&a, b"x").unwrap_err();
+        assert!(e.to_string().contains("symbolic links"), "{e}");
+    }
+
+    /// A named pipe (like a device) is written in place: renaming over it
+    /// would replace it with a regular file (over `/dev/null`, as root).
+    #[test]
+    fn a_pipe_is_written_in_place() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let reader = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || {
+                let mut s = String::new();
+                std::fs::File::open(fifo)
+                    .unwrap()
+                    .read_to_string(&mut s)
+                    .unwrap();
+                s
+            }
+        });
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        use std::os::unix::fs::FileTypeExt;
+        let t = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(t.is_fifo(), "the pipe was replaced: {t:?}");
+        assert_eq!(reader.join().unwrap(), "through the pipe");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
