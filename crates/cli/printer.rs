@@ -106,29 +106,32 @@ impl Printer {
                 plural(counts.warnings, "warning", "warnings")
             )
         };
+        let file = escape_controls(file);
         self.write_stderr(&format!("{file}: {style}{body}{style:#} ({what})\n"));
     }
 
     /// Writes a fatal error to stderr: `error: message`.
     pub(crate) fn error(&self, message: &str) {
+        let message = escape_controls(message);
         self.write_stderr(&format!("{ERROR}error{ERROR:#}: {message}\n"));
     }
 
     /// Writes a note to stderr: `note: message`.
     pub(crate) fn note(&self, message: &str) {
+        let message = escape_controls(message);
         self.write_stderr(&format!("{BOLD}note{BOLD:#}: {message}\n"));
     }
 
     /// Writes text for people to stderr as it is (progress notes and
     /// summaries of commands whose stdout carries their result).
     pub(crate) fn err(&self, text: &str) {
-        self.write_stderr(text);
+        self.write_stderr(&escape_controls(text));
     }
 
     /// Writes text for people to stdout (a report that is the command's
     /// data, e.g. the summary of `validate`).
     pub(crate) fn out(&self, text: &str) {
-        write_all(&mut self.stdout(), text);
+        write_all(&mut self.stdout(), &escape_controls(text));
     }
 
     /// Writes a JSON document to stdout (pretty, one trailing newline).
@@ -149,6 +152,28 @@ impl Printer {
 fn write_all(w: &mut impl Write, text: &str) {
     let _ = w.write_all(text.as_bytes());
     let _ = w.flush();
+}
+
+/// Shows the control characters of `s` (other than line feed and tab) as
+/// `\u{1b}` escapes. Text for people carries file names, CSV values and
+/// JSON strings from the inputs; raw, their escape sequences would drive
+/// the terminal (move the cursor, clear the screen, set the title). JSON
+/// output needs nothing: serde escapes control characters.
+pub(crate) fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if escaped(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -191,7 +216,7 @@ pub(crate) fn evidence_label(e: Evidence) -> &'static str {
 pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
     use std::fmt::Write as _;
 
-    let file = d.file.as_deref().unwrap_or("tsload");
+    let file = escape_controls(d.file.as_deref().unwrap_or("tsload"));
     let (sev_style, sev) = match d.severity {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARNING, "warning"),
@@ -199,12 +224,13 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
     let place = match &d.location {
         Location::Json { line, column, .. } if *line > 0 => format!("{file}:{line}:{column}"),
         Location::Data { line, .. } => format!("{file}:{line}"),
-        _ => file.to_owned(),
+        _ => file.into_owned(),
     };
     let _ = writeln!(
         out,
         "{BOLD}{place}{BOLD:#}: {sev_style}{sev}[{}]{sev_style:#}: {BOLD}{}{BOLD:#}",
-        d.rule.code, d.message
+        d.rule.code,
+        escape_controls(&d.message)
     );
     match &d.location {
         Location::Json { pointer, .. } => {
@@ -213,7 +239,7 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
             } else {
                 pointer
             };
-            let _ = writeln!(out, "  {DIM}at:{DIM:#} {pointer}");
+            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_controls(pointer));
         }
         Location::Data {
             record,
@@ -230,17 +256,17 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
                 let _ = write!(at, " (`{c}`)");
             }
             let _ = write!(at, ", byte {byte}");
-            let _ = writeln!(out, "  {DIM}at:{DIM:#} {at}");
+            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_controls(&at));
         }
         Location::Input => {}
     }
     if let Some(v) = &d.value
         && !matches!(d.location, Location::Json { .. })
     {
-        let _ = writeln!(out, "  {DIM}value:{DIM:#} `{v}`");
+        let _ = writeln!(out, "  {DIM}value:{DIM:#} `{}`", escape_controls(v));
     }
     if let Some(h) = &d.hint {
-        let _ = writeln!(out, "  {HINT}hint:{HINT:#} {h}");
+        let _ = writeln!(out, "  {HINT}hint:{HINT:#} {}", escape_controls(h));
     }
     let ev_style = if d.rule.evidence.is_inferred() {
         INFERRED
@@ -368,6 +394,28 @@ mod tests {
         assert_eq!(
             plain(&d),
             "data.csv:7: warning[X001]: not a number\n  at: record 6, field 2 (`cpu`), byte 120\n  value: `abc`\n  evidence: [INF] inferred, not documented by AWS\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            escape_controls("a\u{1b}]0;t\u{7}b\r\u{9b}2J\u{7f}"),
+            "a\\u{1b}]0;t\\u{7}b\\u{d}\\u{9b}2J\\u{7f}"
+        );
+        let d = Diagnostic::new(&R, Location::Input, "found `x\u{1b}[2J`")
+            .with_file("f\u{1b}.csv")
+            .with_value("x\u{1b}[2J")
+            .with_hint("h\u{7}");
+        let text = plain(&d);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+        assert!(
+            text.starts_with("f\\u{1b}.csv: warning[X001]: found `x\\u{1b}[2J`"),
+            "{text}"
         );
     }
 
