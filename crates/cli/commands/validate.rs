@@ -101,6 +101,7 @@ use tsload_mapper::{CheckContext, Counters, TableRetention, Window};
 use tsload_model::Loaded;
 use tsload_model::diag::{Diagnostic, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
+use tsload_runner::atomic::{AtomicFile, WriteError};
 use tsload_runner::aws::AwsSettings;
 use tsload_runner::emit;
 use tsload_runner::error_report::{ErrorReport, FileError, FileErrors};
@@ -444,12 +445,15 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let mut s3 = None;
     let inputs = inputs(args, &loaded, &mut s3, &aws)?;
     let quota = input::check_quotas(&inputs);
-    if args.report.as_deref().is_some_and(std::path::Path::is_dir) {
-        return Err(Fatal(format!(
-            "`--report {}` is a directory",
-            args.report.as_ref().expect("some").display()
-        )));
-    }
+    // Every output is started (its temporary file created beside it) before
+    // any input is read: a path that cannot be written fails now, not after
+    // an hour of reading, and no output appears unless all of them can.
+    let report_file = args.report.as_deref().map(AtomicFile::create).transpose()?;
+    let diagnostics_file = args
+        .diagnostics
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()?;
     let writer = match &args.emit {
         Some(path) => Some(emit::open(path, &model)?),
         None => None,
@@ -470,13 +474,13 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let validation = pipeline.run(&inputs, &opener, writer, &bar)?;
     bar.finish();
 
-    if let Some(path) = &args.report {
+    if let Some(file) = report_file {
         let report = error_report(&validation);
         let mut text = serde_json::to_vec_pretty(&report)?;
         text.push(b'\n');
-        tsload_runner::atomic::write_atomic(path, &text)?;
+        finish_output(file, &text)?;
     }
-    if let Some(path) = &args.diagnostics {
+    if let Some(file) = diagnostics_file {
         let mut text = Vec::new();
         for d in task_diags
             .iter()
@@ -486,7 +490,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             serde_json::to_writer(&mut text, &JsonDiagnostic::new(d))?;
             text.push(b'\n');
         }
-        tsload_runner::atomic::write_atomic(path, &text)?;
+        finish_output(file, &text)?;
     }
     let summary = Summary::new(args, &loaded, &task_diags, &quota, &validation);
     match args.format {
@@ -499,6 +503,16 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         }
     }
     Ok(summary.status(args.deny_warnings))
+}
+
+/// Writes `bytes` to a started output file and puts it in place.
+fn finish_output(mut file: AtomicFile, bytes: &[u8]) -> Result<(), WriteError> {
+    use std::io::Write as _;
+    file.write_all(bytes).map_err(|source| WriteError {
+        path: file.path().to_path_buf(),
+        source,
+    })?;
+    file.commit()
 }
 
 /// The service-layout error report of a dry run.
