@@ -309,6 +309,19 @@ fn a_batch_load_through_the_binary_survives_a_restart() {
         assert_eq!((p.records_processed(), p.records_ingested()), (36, 36));
         id
     });
+    // One emulator per data directory.
+    let (code, block) = run(&[
+        "emulate",
+        "--port",
+        "0",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{block}");
+    assert!(
+        block.contains("is in use by another tsload emulate"),
+        "{block}"
+    );
     let (status, stderr) = emu.stop("INT");
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("note: shutting down"), "{stderr}");

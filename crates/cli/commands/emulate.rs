@@ -16,8 +16,31 @@ use tsload_emulator::{Config, Emulator, Faults, S3Source};
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 
+/// What `tsload emulate --help` ends with.
+const AFTER_HELP: &str = "\
+Output:
+  Once every endpoint accepts connections, stdout gets one line each:
+  `s3 http://HOST:PORT` (with --serve-s3), then `timestream http://HOST:PORT`.
+  Notes go to stderr.
+
+Clients: give the URL as the endpoint and keep endpoint discovery off (discovery
+would send later calls to https://, which the emulator does not speak). Any
+credentials work.
+  aws timestream-write list-databases --endpoint-url http://127.0.0.1:8000
+  boto3.client(\"timestream-write\", endpoint_url=\"http://127.0.0.1:8000\")
+  aws-sdk-rust: Client::from_conf(..) with .endpoint_url(..), without
+  with_endpoint_discovery_enabled()
+
+Records ingested with --data-dir DIR can be read offline:
+  sqlite3 DIR/timestream.sqlite3 \"select * from records_readable limit 10\"
+
+Exit codes:
+  0  stopped by Ctrl-C or SIGTERM
+  2  usage error, or the ports, the store or the S3 directory cannot be used";
+
 /// Arguments of `tsload emulate`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct Args {
     /// Address to listen on (loopback by default; signatures are not checked).
     #[arg(long, default_value = "127.0.0.1")]
@@ -42,7 +65,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     serve_s3: Option<PathBuf>,
     /// Port of the `--serve-s3` server; 0 picks a free port.
-    #[arg(long, default_value_t = 0, requires = "serve_s3")]
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "serve_s3")]
     s3_port: u16,
     /// Answer this share of calls (0..1) with ThrottlingException.
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = share)]
@@ -61,7 +84,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     fault_slow_ms: u64,
     /// Seed of the fault generator (same seed, same calls → same faults).
-    #[arg(long)]
+    #[arg(long, value_name = "SEED")]
     fault_seed: Option<u64>,
 }
 
@@ -117,6 +140,20 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// The address to connect to: loopback for a wildcard address (`--host
+/// 0.0.0.0` listens everywhere, but is no address to connect to).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
 async fn bind(addr: SocketAddr, what: &str, printer: &Printer) -> Option<tokio::net::TcpListener> {
     match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => Some(l),
@@ -153,9 +190,11 @@ async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
         }
         None => None,
     };
-    let s3_url = s3.as_ref().map(|(_, l)| match l.local_addr() {
-        Ok(a) => format!("http://{a}"),
-        Err(_) => format!("http://{}:{}", args.host, args.s3_port),
+    let s3_url = s3.as_ref().map(|(_, l)| {
+        let addr = l
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::new(args.host, args.s3_port));
+        format!("http://{}", reachable(addr))
     });
     let config = Config {
         region: args.region.clone(),
@@ -220,7 +259,7 @@ async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
     if let Some(url) = &s3_url {
         printer.out(&format!("s3 {url}\n"));
     }
-    printer.out(&format!("timestream http://{local}\n"));
+    printer.out(&format!("timestream http://{}\n", reachable(local)));
 
     shutdown_signal().await;
     printer.note("shutting down");
@@ -249,6 +288,16 @@ mod tests {
                 .contains("http://")
         );
         assert!(endpoint_url("http://").unwrap_err().contains("no host"));
+    }
+
+    #[test]
+    fn wildcard_addresses_are_reached_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:8000".parse().unwrap();
+        assert_eq!(reachable(any).to_string(), "127.0.0.1:8000");
+        let any6: SocketAddr = "[::]:8000".parse().unwrap();
+        assert_eq!(reachable(any6).to_string(), "[::1]:8000");
+        let own: SocketAddr = "192.0.2.7:8000".parse().unwrap();
+        assert_eq!(reachable(own), own);
     }
 
     #[test]

@@ -99,8 +99,11 @@
 //! # Storage layout
 //!
 //! `<--data-dir>/timestream.sqlite3`, in WAL mode (`-wal` and `-shm` files
-//! sit beside it while it runs). The layout version is SQLite's
-//! `user_version`; a file of another version is refused. Tables:
+//! sit beside it while it runs). `timestream.lock` beside it is held
+//! locked by the running emulator, so a second one on the same directory
+//! is refused instead of running the same tasks twice. The layout version
+//! is SQLite's `user_version`; a file of another version is refused.
+//! Tables:
 //!
 //! | table | key | contents |
 //! |---|---|---|

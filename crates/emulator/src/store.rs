@@ -16,6 +16,9 @@ use crate::protocol::ApiError;
 
 /// The file name of the store inside `--data-dir`.
 pub const DB_FILE: &str = "timestream.sqlite3";
+/// A file inside `--data-dir` that one emulator at a time holds locked, so
+/// two never run the same tasks on one store.
+pub const LOCK_FILE: &str = "timestream.lock";
 
 /// The schema; `user_version` tells which version a file has.
 const SCHEMA: &str = r"
@@ -119,6 +122,12 @@ pub enum StoreError {
         /// Its `user_version`.
         found: i64,
     },
+    /// Another emulator uses the directory.
+    #[error(
+        "the data directory `{}` is in use by another tsload emulate; stop it or give another --data-dir",
+        .0.display()
+    )]
+    Locked(PathBuf),
     /// SQLite refused the file or the schema.
     #[error("cannot open the store `{}`: {source}", path.display())]
     Sqlite {
@@ -136,21 +145,41 @@ pub enum StoreError {
 pub struct Store {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
+    /// Held (locked) while the store is open; the OS releases it when the
+    /// process ends, however it ends.
+    _lock: Option<std::fs::File>,
 }
 
 impl Store {
     /// Opens `<dir>/timestream.sqlite3` (creating the directory and the
-    /// schema), or an in-memory store when `dir` is `None`.
+    /// schema), or an in-memory store when `dir` is `None`. A directory is
+    /// used by one store at a time ([`StoreError::Locked`]); the `sqlite3`
+    /// shell and other readers are not affected.
     pub fn open(dir: Option<&Path>) -> Result<Self, StoreError> {
+        let mut lock = None;
         let (conn, path) = match dir {
             Some(dir) => {
                 if dir.exists() && !dir.is_dir() {
                     return Err(StoreError::NotADirectory(dir.to_path_buf()));
                 }
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                let dir_error = |source| StoreError::Dir {
                     path: dir.to_path_buf(),
                     source,
-                })?;
+                };
+                std::fs::create_dir_all(dir).map_err(dir_error)?;
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(dir.join(LOCK_FILE))
+                    .map_err(dir_error)?;
+                match file.try_lock() {
+                    Ok(()) => lock = Some(file),
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        return Err(StoreError::Locked(dir.to_path_buf()));
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => return Err(dir_error(e)),
+                }
                 let path = dir.join(DB_FILE);
                 let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
                     path: path.clone(),
@@ -195,6 +224,7 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             path,
+            _lock: lock,
         })
     }
 
@@ -369,6 +399,23 @@ mod tests {
             .with(|c| Ok(c.query_row("SELECT count(*) FROM records", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn one_store_per_directory_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(Some(dir.path())).unwrap();
+        let err = Store::open(Some(dir.path())).unwrap_err();
+        assert!(matches!(err, StoreError::Locked(_)), "{err}");
+        assert!(err.to_string().contains("in use by another"), "{err}");
+        // Readers of the SQLite file are not locked out.
+        let reader = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let n: i64 = reader
+            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        drop(first);
+        Store::open(Some(dir.path())).unwrap();
     }
 
     #[test]

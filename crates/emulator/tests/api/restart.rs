@@ -58,22 +58,26 @@ async fn tags(c: &tsw::Client, arn: &str) -> Vec<(String, String)> {
 }
 
 /// `(host, cpu, version)` of every stored record of `dbb.tbl`, read from
-/// the SQLite file the way the crate docs tell users to.
+/// the SQLite file with a plain read-only connection, the way the crate
+/// docs tell users to (it works while an emulator runs).
 fn records(data: &Path) -> Vec<(String, f64, i64)> {
-    let store = Store::open(Some(data)).unwrap();
-    store
-        .read(|c| {
-            c.prepare(
-                "SELECT json_extract(dimensions, '$.host'),
-                        coalesce(json_extract(measures, '$.cpu'), CAST(measure_value AS REAL)),
-                        version
-                 FROM records_readable
-                 WHERE database_name = 'dbb' AND table_name = 'tbl' ORDER BY 1",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect()
-        })
-        .unwrap()
+    let conn = rusqlite::Connection::open_with_flags(
+        data.join(tsload_emulator::store::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.prepare(
+        "SELECT json_extract(dimensions, '$.host'),
+                coalesce(json_extract(measures, '$.cpu'), CAST(measure_value AS REAL)),
+                version
+         FROM records_readable
+         WHERE database_name = 'dbb' AND table_name = 'tbl' ORDER BY 1",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
 }
 
 #[tokio::test]
