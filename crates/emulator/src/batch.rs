@@ -878,7 +878,6 @@ impl IngestCounts {
 }
 
 fn to_in_record(r: &tsload_mapper::WriteRecord) -> InRecord {
-    let text = |v: &dyn erased::AsWire| v.wire();
     InRecord {
         dimensions: r
             .dimensions
@@ -887,30 +886,45 @@ fn to_in_record(r: &tsload_mapper::WriteRecord) -> InRecord {
             .collect(),
         measure_name: Some(r.measure_name.clone()),
         measure_value: r.measure_value.clone(),
-        measure_value_type: Some(text(&r.measure_value_type)),
+        measure_value_type: Some(value_type(r.measure_value_type).to_owned()),
         measure_values: r.measure_values.as_ref().map(|v| {
             v.iter()
-                .map(|m| (m.name.clone(), m.value.clone(), text(&m.value_type)))
+                .map(|m| {
+                    (
+                        m.name.clone(),
+                        m.value.clone(),
+                        value_type(m.value_type).to_owned(),
+                    )
+                })
                 .collect()
         }),
         time: Some(r.time.clone()),
-        time_unit: Some(text(&r.time_unit)),
+        time_unit: Some(time_unit(r.time_unit).to_owned()),
         version: Some(r.version),
     }
 }
 
-/// The wire text of the mapper's enums, through their serde names.
-mod erased {
-    pub(super) trait AsWire {
-        fn wire(&self) -> String;
+/// The wire name of a record's `MeasureValueType`.
+fn value_type(t: tsload_mapper::MeasureValueType) -> &'static str {
+    use tsload_mapper::MeasureValueType as T;
+    match t {
+        T::Double => "DOUBLE",
+        T::Bigint => "BIGINT",
+        T::Varchar => "VARCHAR",
+        T::Boolean => "BOOLEAN",
+        T::Timestamp => "TIMESTAMP",
+        T::Multi => "MULTI",
     }
-    impl<T: serde::Serialize> AsWire for T {
-        fn wire(&self) -> String {
-            match serde_json::to_value(self) {
-                Ok(serde_json::Value::String(s)) => s,
-                _ => String::new(),
-            }
-        }
+}
+
+/// The wire name of a record's `TimeUnit`.
+fn time_unit(t: tsload_mapper::RecordTimeUnit) -> &'static str {
+    use tsload_mapper::RecordTimeUnit as U;
+    match t {
+        U::Seconds => "SECONDS",
+        U::Milliseconds => "MILLISECONDS",
+        U::Microseconds => "MICROSECONDS",
+        U::Nanoseconds => "NANOSECONDS",
     }
 }
 
@@ -1356,5 +1370,61 @@ pub fn report_key(prefix: Option<&str>, task_id: &str) -> String {
     match prefix.map(|p| p.trim_end_matches('/')) {
         Some(p) if !p.is_empty() => format!("{p}/{task_id}/error-report.json"),
         _ => format!("{task_id}/error-report.json"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_the_mappers_serde_names() {
+        use tsload_mapper::{MeasureValueType as T, RecordTimeUnit as U};
+        let serde_name = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for t in [
+            T::Double,
+            T::Bigint,
+            T::Varchar,
+            T::Boolean,
+            T::Timestamp,
+            T::Multi,
+        ] {
+            assert_eq!(value_type(t), serde_name(serde_json::to_value(t).unwrap()));
+        }
+        for u in [U::Seconds, U::Milliseconds, U::Microseconds, U::Nanoseconds] {
+            assert_eq!(time_unit(u), serde_name(serde_json::to_value(u).unwrap()));
+        }
+    }
+
+    #[test]
+    fn rejected_lines_become_coalesced_ranges() {
+        let mut c = IngestCounts::default();
+        for line in [2, 2, 3, 5, 7, 8] {
+            c.reject("conflict".into(), Some(line));
+        }
+        c.reject("type".into(), Some(4));
+        c.reject("conflict".into(), None);
+        let mut later = IngestCounts::default();
+        later.reject("conflict".into(), Some(9));
+        later.reject("conflict".into(), Some(6));
+        c.absorb(later);
+        assert_eq!(c.rejected, 10);
+        assert_eq!(
+            c.reasons,
+            vec![
+                ("conflict".to_owned(), vec![[2, 3], [5, 9]]),
+                ("type".to_owned(), vec![[4, 4]]),
+            ]
+        );
+    }
+
+    #[test]
+    fn report_keys_sit_under_the_prefix() {
+        assert_eq!(
+            report_key(Some("errors/"), "ABC"),
+            "errors/ABC/error-report.json"
+        );
+        assert_eq!(report_key(Some(""), "ABC"), "ABC/error-report.json");
+        assert_eq!(report_key(None, "ABC"), "ABC/error-report.json");
     }
 }
