@@ -433,3 +433,36 @@ fn bad_flags_exit_2_with_a_clear_message() {
         insta::assert_snapshot!(*name, block);
     }
 }
+
+/// The fault flags reach the endpoint: every call but DescribeEndpoints is
+/// answered with a 500 InternalServerException.
+#[cfg(unix)]
+#[test]
+fn fault_flags_reach_the_endpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let emu = Emulate::start(
+        &["--fault-error", "1", "--fault-seed", "3"],
+        tmp.path().join("stderr.txt"),
+    );
+    let base = client(&emu.timestream);
+    let c = tsw::Client::from_conf(
+        base.config()
+            .to_builder()
+            .retry_config(tsw::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let err = c.list_databases().send().await.unwrap_err();
+        assert_eq!(err.raw_response().unwrap().status().as_u16(), 500);
+        assert!(err.into_service_error().is_internal_server_exception());
+        let endpoints = c.describe_endpoints().send().await.unwrap();
+        assert_eq!(
+            format!("http://{}", endpoints.endpoints()[0].address()),
+            emu.timestream
+        );
+    });
+    let (status, stderr) = emu.stop("INT");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("store: in memory"), "{stderr}");
+}
