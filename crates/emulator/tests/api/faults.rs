@@ -160,7 +160,7 @@ async fn slow_progress_shows_in_describe_batch_load_task() {
     let server = Server::start(Config {
         s3: S3Source::Endpoint(s3.endpoint().to_owned()),
         faults: Faults {
-            step_delay: Duration::from_millis(150),
+            step_delay: Duration::from_millis(250),
             ..Faults::default()
         },
         ..Config::default()
