@@ -60,7 +60,7 @@ pub(crate) struct Args {
     /// `--serve-s3` server when given.
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     s3_endpoint: Option<String>,
-    /// Also serve DIR as S3 (DIR/<bucket>/<key>; any credentials), and let
+    /// Also serve DIR as S3 (DIR/BUCKET/KEY; any credentials), and let
     /// batch loads use it.
     #[arg(long, value_name = "DIR")]
     serve_s3: Option<PathBuf>,
