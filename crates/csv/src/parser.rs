@@ -38,6 +38,14 @@ pub(crate) struct Config {
     pub(crate) expected_fields: Option<usize>,
 }
 
+impl Config {
+    /// Whether the separator, quote and escape are ASCII (removing them
+    /// from valid UTF-8 leaves valid UTF-8).
+    fn ascii_structure(&self) -> bool {
+        self.sep.is_ascii() && self.quote.is_ascii() && self.escape.is_none_or(|e| e.is_ascii())
+    }
+}
+
 /// A record parsed by [`Parser::parse_record`]; its spans, issues and
 /// scratch bytes are in the parser.
 #[derive(Debug, Clone, Copy)]
@@ -414,6 +422,10 @@ impl Parser {
         } else {
             &buf[parsed.start..parsed.end]
         };
+        // The encoding checks ran over the record (`chunk::Validity`)
+        // unless it is oversized; unquoting removes only structural bytes,
+        // which keeps the fields valid when those are ASCII.
+        let checked = parsed.raw_len <= self.cfg.max_record && self.cfg.ascii_structure();
         Record::from_parts(
             input,
             &self.scratch,
@@ -422,6 +434,7 @@ impl Parser {
             position,
             parsed.raw_len as u32,
         )
+        .with_utf8_checked(checked)
     }
 
     /// Adds a record issue found outside the parser (encoding checks) at

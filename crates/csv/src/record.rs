@@ -75,6 +75,7 @@ pub struct Record<'a> {
     issues: &'a [Issue],
     position: Position,
     raw_len: u32,
+    utf8_checked: bool,
 }
 
 impl<'a> Record<'a> {
@@ -97,7 +98,27 @@ impl<'a> Record<'a> {
             issues,
             position,
             raw_len,
+            utf8_checked: false,
         }
+    }
+
+    /// Marks the record's bytes as checked for UTF-8 by its producer: then
+    /// any invalid sequence is reported as an [`Issue`]
+    /// ([`crate::rules::INVALID_UTF8`]), and a record without issues has
+    /// valid UTF-8 fields, which consumers need not check again. The
+    /// reader marks the records it validated.
+    #[must_use]
+    pub fn with_utf8_checked(mut self, checked: bool) -> Self {
+        self.utf8_checked = checked;
+        self
+    }
+
+    /// Whether every field is valid UTF-8 as far as the producer knows:
+    /// it checked the bytes ([`Record::with_utf8_checked`]) and found no
+    /// problem at all (no issues).
+    #[inline]
+    pub fn utf8_known_valid(&self) -> bool {
+        self.utf8_checked && self.issues.is_empty()
     }
 
     /// Number of fields.

@@ -123,31 +123,36 @@ impl DuplicateStats {
 /// hash of the values and where the key was first seen.
 ///
 /// Memory is fixed and small: one open-addressing table (linear probing)
-/// of 24-byte slots, a power of two at least `capacity * 8 / 7`, allocated
-/// zeroed once (pages are backed as they are touched). The default
-/// [`DEFAULT_DUPLICATE_KEYS`] (458,752 keys) is a table of 2^19 slots,
-/// 12 MiB, so that a run stays within 32 MiB of RSS whatever the input
-/// size. Past the capacity, new keys are only compared with the tracked
+/// of 24-byte slots, a power of two at least `capacity * 4 / 3` (at 3/4 full
+/// a miss probes about 8 slots), allocated
+/// zeroed once (pages are backed as they are touched), plus a 16-bit tag
+/// per slot that probes read first, eight at a time (SWAR, like
+/// hashbrown's portable groups), so that a lookup of a new key touches the
+/// 1 MiB of tags rather than the 12 MiB of slots (a false tag match, which
+/// costs a slot read, is 1 in 32,768), with few branches. The default
+/// [`DEFAULT_DUPLICATE_KEYS`] (393,216 keys) is a table of 2^19 slots,
+/// 13 MiB with the tags, so that a run stays within 32 MiB of RSS whatever
+/// the input size. Past the capacity, new keys are only compared with the tracked
 /// ones, not remembered, and [`DuplicateStats::untracked_records`] says how
 /// many (the run's summary reports the saturation). Keys are 64-bit
 /// hashes: two distinct keys collide with probability about n²/2⁶⁵
-/// (6·10⁻⁹ for the default capacity), which would at worst report a false
+/// (4·10⁻⁹ for the default capacity), which would at worst report a false
 /// duplicate.
 #[derive(Debug)]
 pub struct Duplicates {
-    /// `[key, value, first seen]`; key 0 marks an empty slot (a real key 0
-    /// is stored as [`ZERO_KEY`]).
+    /// `[key, value, first seen]`.
     slots: Vec<[u64; 3]>,
+    /// Per slot, 0 when empty, else the key's top 16 bits with bit 0 set;
+    /// the first [`GROUP`] tags are repeated at the end, so that a group
+    /// read never wraps.
+    tags: Vec<u16>,
     len: usize,
     files: Vec<String>,
     stats: DuplicateStats,
 }
 
-/// Default capacity of [`Duplicates`]: 7/8 of a 2^19-slot (12 MiB) table.
-pub const DEFAULT_DUPLICATE_KEYS: usize = (1 << 19) / 8 * 7;
-
-/// Where a key hash of 0 (the empty-slot marker) is stored instead.
-const ZERO_KEY: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Default capacity of [`Duplicates`]: 3/4 of a 2^19-slot (12 MiB) table.
+pub const DEFAULT_DUPLICATE_KEYS: usize = (1 << 19) / 4 * 3;
 
 impl Default for Duplicates {
     fn default() -> Self {
@@ -157,15 +162,15 @@ impl Default for Duplicates {
 
 impl Duplicates {
     /// A detector remembering at most `capacity` keys (0 disables it). Its
-    /// table takes 24 bytes per slot, `capacity * 8 / 7` slots rounded up
+    /// table takes 26 bytes per slot, `capacity * 4 / 3` slots rounded up
     /// to a power of two.
     pub fn new(capacity: usize) -> Self {
         let slots = if capacity == 0 {
             0
         } else {
             capacity
-                .saturating_mul(8)
-                .div_ceil(7)
+                .saturating_mul(4)
+                .div_ceil(3)
                 .next_power_of_two()
                 .max(8)
         };
@@ -173,6 +178,7 @@ impl Duplicates {
             // Zeroed: `vec!` of zeros allocates with `alloc_zeroed`, so
             // untouched pages cost no memory.
             slots: vec![[0u64; 3]; slots],
+            tags: vec![0u16; slots + GROUP],
             len: 0,
             files: Vec::new(),
             stats: DuplicateStats {
@@ -195,20 +201,60 @@ impl Duplicates {
         (self.files.len() - 1).min(u16::MAX as usize) as u16
     }
 
+    /// The home slot of `key`. Keys are hashes already: mixed once more so
+    /// that the bits used as the index depend on every bit.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & (self.slots.len() - 1)
+    }
+
+    /// Reads the tag of every key's home slot before the keys are checked
+    /// one by one: these loads are independent, so their cache misses
+    /// overlap, where the probe loop's branches would take them one at a
+    /// time (a chunk's few thousand tags then stay cached for
+    /// [`Self::check`]). On the 1 GiB benchmark the table misses were 16%
+    /// of the single-thread run.
+    fn warm(&self, keys: impl Iterator<Item = u64>) {
+        if self.stats.capacity == 0 {
+            return;
+        }
+        let mut acc = 0u16;
+        for key in keys {
+            acc ^= self.tags[self.home(key)];
+        }
+        std::hint::black_box(acc);
+    }
+
     /// Checks one record; returns the first occurrence `(file, line)` when
     /// it conflicts.
     fn check(&mut self, file: u16, key: u64, value: u64, line: u64) -> Option<(u64, u64)> {
         if self.stats.capacity == 0 {
             return None;
         }
-        let key = if key == 0 { ZERO_KEY } else { key };
         let mask = self.slots.len() - 1;
-        // Keys are hashes already: mix once more so that the low bits used
-        // as the index depend on every bit.
-        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & mask;
+        let tag = (key >> 48) as u16 | 1;
+        let mut i = self.home(key);
         loop {
-            let slot = &mut self.slots[i];
-            if slot[0] == key {
+            let mut group = 0u128;
+            for (k, &t) in self.tags[i..i + GROUP].iter().enumerate() {
+                group |= u128::from(t) << (16 * k);
+            }
+            // Linear probing, eight slots at a time: the candidates before
+            // the group's first empty slot, in order.
+            let empty = zero_lanes(group);
+            let before_empty = if empty == 0 {
+                u128::MAX
+            } else {
+                (empty & empty.wrapping_neg()) - 1
+            };
+            let mut hits = zero_lanes(group ^ (u128::from(tag) * LOW_LANES)) & before_empty;
+            while hits != 0 {
+                let j = (i + (hits.trailing_zeros() / 16) as usize) & mask;
+                hits &= hits - 1;
+                let slot = self.slots[j];
+                if slot[0] != key {
+                    continue;
+                }
                 if slot[1] == value {
                     self.stats.identical += 1;
                     return None;
@@ -217,9 +263,14 @@ impl Duplicates {
                 let at = slot[2];
                 return Some((at >> 48, at & ((1 << 48) - 1)));
             }
-            if slot[0] == 0 {
+            if empty != 0 {
                 if self.len < self.stats.capacity {
-                    *slot = [
+                    let j = (i + (empty.trailing_zeros() / 16) as usize) & mask;
+                    self.tags[j] = tag;
+                    if j < GROUP {
+                        self.tags[self.slots.len() + j] = tag;
+                    }
+                    self.slots[j] = [
                         key,
                         value,
                         (u64::from(file) << 48) | (line & ((1 << 48) - 1)),
@@ -230,9 +281,23 @@ impl Duplicates {
                 }
                 return None;
             }
-            i = (i + 1) & mask;
+            i = (i + GROUP) & mask;
         }
     }
+}
+
+/// Tags read per probe step.
+const GROUP: usize = 8;
+/// Bit 0 of each 16-bit lane.
+const LOW_LANES: u128 = 0x0001_0001_0001_0001_0001_0001_0001_0001;
+
+/// The high bit of each 16-bit lane of `x` that is zero. Exact for the
+/// lowest zero lane; a lane above a zero lane may be flagged falsely, which
+/// callers tolerate (a false tag match is checked against the key; the
+/// lowest empty slot is exact).
+#[inline]
+fn zero_lanes(x: u128) -> u128 {
+    x.wrapping_sub(LOW_LANES) & !x & (LOW_LANES << 15)
 }
 
 /// The result of one file.
@@ -444,6 +509,7 @@ impl<'a> FileMerger<'a> {
         // merged by line with the chunk's row findings before the cap
         // applies, so the kept findings do not depend on the chunking.
         let mut dup_findings = Vec::new();
+        self.dups.warm(o.dups.iter().map(|e| e.key));
         for e in o.dups {
             let pos = e.pos.rebase(base);
             if let Some((file, first_line)) =
@@ -663,5 +729,64 @@ impl TaskTotals {
             bump(&mut self.rule_counts, c.rule, c.count);
         }
         self.rule_counts.sort_by_key(|c| c.rule.code);
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::Duplicates;
+
+    /// The reference: a `HashMap` with the same capacity rule.
+    struct Reference {
+        map: HashMap<u64, (u64, u64)>,
+        capacity: usize,
+        identical: u64,
+        conflicting: u64,
+        untracked: u64,
+    }
+
+    impl Reference {
+        fn check(&mut self, key: u64, value: u64, at: u64) -> Option<u64> {
+            if let Some(&(v, first)) = self.map.get(&key) {
+                if v == value {
+                    self.identical += 1;
+                    return None;
+                }
+                self.conflicting += 1;
+                return Some(first);
+            }
+            if self.map.len() < self.capacity {
+                self.map.insert(key, (value, at));
+            } else {
+                self.untracked += 1;
+            }
+            None
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn table_agrees_with_a_hash_map(
+            capacity in 1usize..300,
+            shared_tag in any::<bool>(),
+            ops in proptest::collection::vec((0u64..400, 0u64..3), 1..2000),
+        ) {
+            let mut t = Duplicates::new(capacity);
+            let mut r = Reference { map: HashMap::new(), capacity, identical: 0, conflicting: 0, untracked: 0 };
+            for (line, (k, v)) in ops.into_iter().enumerate() {
+                // Keys with one top byte share their tag: the key decides.
+                let key = if shared_tag { (0xAB << 56) | k } else { k.wrapping_mul(0x2545_f491_4f6c_dd1d) };
+                let got = t.check(3, key, v, line as u64);
+                let want = r.check(key, v, line as u64);
+                prop_assert_eq!(got, want.map(|l| (3, l)));
+            }
+            let s = t.stats();
+            prop_assert_eq!(s.tracked_keys, r.map.len());
+            prop_assert_eq!((s.identical, s.conflicting, s.untracked_records), (r.identical, r.conflicting, r.untracked));
+        }
     }
 }

@@ -198,6 +198,8 @@ pub(crate) struct RecordSpec {
     pub(crate) slots: Range<u32>,
     /// A multi-measure record (as opposed to a scalar single-measure one).
     pub(crate) multi: bool,
+    /// The hash of `measure_name` (duplicate keys), 0 without one.
+    pub(crate) name_hash: u64,
 }
 
 /// Which records a row produces.
@@ -517,6 +519,7 @@ impl Plan {
                     },
                     slots: range,
                     multi: true,
+                    name_hash: 0,
                 });
             }
             Measures::Mixed(ms) => {
@@ -544,6 +547,7 @@ impl Plan {
                         measure_name: Some(m.measure_name.clone()),
                         slots: range,
                         multi,
+                        name_hash: 0,
                     });
                     if let Some(sel) = &m.selector {
                         match by_name.iter_mut().find(|(k, _)| **k == *sel.as_bytes()) {
@@ -560,6 +564,12 @@ impl Plan {
         }
         let name_field = model.measure_name_column.as_deref().map(at);
         let time_field = at(&model.time_column);
+        for spec in &mut specs {
+            spec.name_hash = spec
+                .measure_name
+                .as_deref()
+                .map_or(0, |n| crate::check::hash_bytes(n.as_bytes()));
+        }
         let min_fields = resolved
             .values()
             .map(|&f| f as usize + 1)

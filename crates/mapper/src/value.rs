@@ -121,6 +121,56 @@ fn integer_fault(b: &[u8], signed: bool) -> Fault {
     Fault::NotNumber
 }
 
+/// Whether the eight bytes of `v` (little-endian) are all ASCII digits
+/// (SWAR, as in fast_float: the high nibbles are 3, and stay 3 after
+/// adding 6).
+#[inline]
+fn is_eight_digits(v: u64) -> bool {
+    ((v & 0xF0F0_F0F0_F0F0_F0F0)
+        | ((v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4))
+        == 0x3333_3333_3333_3333
+}
+
+/// The value of eight ASCII digits (little-endian in `v`, first digit in
+/// the low byte): three multiplications instead of eight steps (Lemire).
+#[inline]
+fn eight_digits(v: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = v.wrapping_sub(0x3030_3030_3030_3030);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    (v & MASK)
+        .wrapping_mul(MUL1)
+        .wrapping_add(((v >> 16) & MASK).wrapping_mul(MUL2))
+        >> 32
+}
+
+/// The value of 1 to 19 ASCII digits (`None` if any byte is not a digit):
+/// the leading `len % 8` digits one at a time, then eight at a time. 19
+/// digits always fit a `u64`.
+#[inline]
+fn digits_value(b: &[u8]) -> Option<u64> {
+    debug_assert!((1..=19).contains(&b.len()));
+    let head = b.len() % 8;
+    let mut v: u64 = 0;
+    for &c in &b[..head] {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    for chunk in b[head..].chunks_exact(8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        if !is_eight_digits(w) {
+            return None;
+        }
+        v = v * 100_000_000 + eight_digits(w);
+    }
+    Some(v)
+}
+
 /// Parses an epoch integer (`^[0-9]+$`) and scales it to nanoseconds.
 /// Returns the nanoseconds and the number of significant digits (for the
 /// time-unit heuristic).
@@ -132,6 +182,19 @@ pub(crate) fn parse_epoch(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault>
         } else {
             integer_fault(b, false)
         });
+    }
+    if b.len() <= 19
+        && let Some(v) = digits_value(b)
+    {
+        // Fast path: up to 19 digits, no sign, nothing else.
+        let sig = (b.len() - b.iter().take_while(|&&c| c == b'0').count()) as u8;
+        if v > i64::MAX as u64 {
+            return Err(Fault::Overflow);
+        }
+        return (v as i64)
+            .checked_mul(unit_nanos)
+            .map(|ns| (ns, sig))
+            .ok_or(Fault::Overflow);
     }
     let mut v: u64 = 0;
     let mut sig: u8 = 0;
@@ -167,6 +230,12 @@ pub(crate) fn parse_bigint(b: &[u8]) -> Result<i64, Fault> {
     };
     if digits.is_empty() || digits.len() > 40 {
         return Err(integer_fault(b, true));
+    }
+    if digits.len() <= 18
+        && let Some(v) = digits_value(digits)
+    {
+        // Fast path: 18 digits are below 10^18 < 2^63, no overflow checks.
+        return Ok(if neg { -(v as i64) } else { v as i64 });
     }
     let mut v: u64 = 0;
     for &c in digits {
@@ -476,6 +545,28 @@ mod tests {
             fn fast_decimals_agree_with_std(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, neg: bool, w in 0usize..12) {
                 let s = format!("{}{int}.{frac:0w$}", if neg { "-" } else { "" });
                 prop_assert_eq!(parse_double(s.as_bytes()), Ok(s.parse::<f64>().unwrap()));
+            }
+
+            #[test]
+            fn digits_value_agrees_with_a_loop(b in proptest::collection::vec(prop_oneof![8 => b'0'..=b'9', 1 => any::<u8>()], 1..20)) {
+                let naive = b.iter().try_fold(0u64, |v, &c| c.is_ascii_digit().then(|| v * 10 + u64::from(c - b'0')));
+                prop_assert_eq!(digits_value(&b), naive);
+            }
+
+            #[test]
+            fn epoch_agrees_with_std(v in any::<u64>(), zeros in 0usize..4) {
+                let s = format!("{}{v}", "0".repeat(zeros));
+                let want = s.parse::<i64>().ok().filter(|_| s.len() <= 40);
+                match parse_epoch(s.as_bytes(), 1) {
+                    Ok((ns, sig)) => {
+                        prop_assert_eq!(Some(ns), want);
+                        prop_assert_eq!(usize::from(sig), v.to_string().len() - usize::from(v == 0));
+                    }
+                    Err(f) => {
+                        prop_assert_eq!(f, Fault::Overflow);
+                        prop_assert!(want.is_none());
+                    }
+                }
             }
 
             #[test]
