@@ -188,9 +188,7 @@ pub(crate) fn run_chunk<S: ChunkSink>(
     let mut stats = ChunkStats::default();
     let mut pos = start;
     let stop = loop {
-        let Some(blank) = Parser::skip_blank(buf, pos, eof) else {
-            break Stop::Incomplete;
-        };
+        let blank = Parser::skip_blank(buf, pos, eof);
         if blank.count > 0 {
             if stats.first_blank_line.is_none() {
                 stats.first_blank_line = Some(stats.lines);

@@ -99,11 +99,13 @@ impl Parser {
         self.scanner.reset();
     }
 
-    /// Skips blank lines (runs of `\r` and `\n`) at `pos`. `None` when the
-    /// run reaches the end of a buffer that is not the end of input and
-    /// ends with `\r` (a following `\n` would belong to it).
+    /// Skips blank lines (runs of `\r` and `\n`) at `pos`. A `\r` that ends
+    /// a buffer that is not the end of input is left in place (a following
+    /// `\n` would belong to it): the blank lines before it are consumed, so
+    /// a long run of blank lines never has to fit in one buffer (it used to
+    /// be read as one oversized record, `C007`, by the parallel driver).
     #[inline]
-    pub(crate) fn skip_blank(buf: &[u8], mut pos: usize, eof: bool) -> Option<Blank> {
+    pub(crate) fn skip_blank(buf: &[u8], mut pos: usize, eof: bool) -> Blank {
         let mut count = 0;
         while pos < buf.len() {
             match buf[pos] {
@@ -112,13 +114,13 @@ impl Parser {
                     Some(b'\n') => pos += 2,
                     Some(_) => pos += 1,
                     None if eof => pos += 1,
-                    None => return None,
+                    None => break,
                 },
                 _ => break,
             }
             count += 1;
         }
-        Some(Blank { pos, count })
+        Blank { pos, count }
     }
 
     #[inline]

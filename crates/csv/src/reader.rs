@@ -311,10 +311,7 @@ impl<R: Read + Send> CsvReader<R> {
     fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
         let parsed = loop {
             let buf = &self.buf[..self.filled];
-            let Some(blank) = Parser::skip_blank(buf, self.pos, self.eof) else {
-                self.refill()?;
-                continue;
-            };
+            let blank = Parser::skip_blank(buf, self.pos, self.eof);
             if blank.count > 0 {
                 note_blank(&mut self.stats, self.base.line, blank.count);
                 self.base.line += blank.count;
@@ -617,7 +614,7 @@ impl<R: Read + Send> CsvReader<R> {
                             // Speculate: a record starts after the first line feed.
                             let s = nominal(k) - 1;
                             let nl = s + memchr(b'\n', &buf[s..])?;
-                            Parser::skip_blank(buf, nl + 1, eof)?.pos
+                            Parser::skip_blank(buf, nl + 1, eof).pos
                         };
                         let mut sink = make_sink();
                         let run = run_chunk(parser, buf, start, limit(k), eof, &mut sink);

@@ -4,7 +4,7 @@
 use tsload_csv::ReadOptions;
 use tsload_model::effective::CsvDialect;
 
-use crate::common::{read_run, read_seq};
+use crate::common::{read_all_ways_with, read_run, read_seq};
 
 /// A record made of long runs of NUL bytes and invalid UTF-8 gets one
 /// finding per field and rule, in time linear in its length. (Each finding
@@ -78,3 +78,35 @@ fn findings_in_many_fields_are_each_placed() {
         assert_eq!((issue.0, issue.1), (code, Some(i as u32)), "field {i}");
     }
 }
+
+/// Found by the `csv` fuzz target: a run of blank lines (lone `\r`s,
+/// C005 line endings) longer than the record limit, read with windows that
+/// cut it, was one oversized record (`C007`) for the parallel driver and
+/// blank lines for the sequential reader: blank lines had to fit in one
+/// window.
+#[test]
+fn a_long_run_of_blank_lines_is_not_a_record() {
+    let mut input = b"a,b,c\nx,y,z\r".to_vec();
+    input.extend(std::iter::repeat_n(b'\r', 57));
+    input.extend_from_slice(b"e,f,g\n");
+    let d = CsvDialect::default();
+    let out = read_all_ways_with(&input, &d, true, 49);
+    let codes: Vec<Vec<&str>> = out.records.iter().map(crate::common::Rec::codes).collect();
+    assert_eq!(codes, [vec!["C005"], vec![]]);
+    assert_eq!(out.blank_lines, 57);
+    assert_eq!(out.records[1].pos.line, 3 + 57);
+    let par = read_run(
+        &input,
+        &d,
+        ReadOptions {
+            threads: 2,
+            window_bytes: 33,
+            chunk_bytes: 6,
+            read_bytes: 3,
+            max_record_bytes: 49,
+        },
+        true,
+    );
+    assert_eq!(par, out);
+}
+
