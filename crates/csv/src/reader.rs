@@ -275,7 +275,12 @@ impl<R: Read + Send> CsvReader<R> {
             return Err(ReadError::HeaderNotFirst);
         }
         self.started = true;
+        // A byte order mark is up to 4 bytes: have them all, however small
+        // the window (a 1-byte window used to miss the mark).
         self.refill()?;
+        while self.filled < 4 && !self.eof {
+            self.refill()?;
+        }
         let bom = Bom::detect(&self.buf[..self.filled.min(4)]);
         match bom {
             Some(Bom::Utf8) => {

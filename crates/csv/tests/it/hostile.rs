@@ -110,3 +110,34 @@ fn a_long_run_of_blank_lines_is_not_a_record() {
     assert_eq!(par, out);
 }
 
+/// Found by the `csv` fuzz target: with a window of fewer than 4 bytes the
+/// byte order mark was not seen (a UTF-8 BOM became part of the first
+/// header name; a UTF-16 file was read as bytes).
+#[test]
+fn a_byte_order_mark_is_found_with_any_window() {
+    use tsload_csv::{Bom, CsvReader, HeaderOutcome};
+    for window in 1..8 {
+        let opts = ReadOptions {
+            threads: 1,
+            window_bytes: window,
+            read_bytes: 1,
+            ..ReadOptions::default()
+        };
+        let d = CsvDialect::default();
+        let mut rdr =
+            CsvReader::new(&b"\xEF\xBB\xBFtime,host\n1,a\n"[..], &d, opts.clone()).unwrap();
+        let HeaderOutcome::Header(h) = rdr.header().unwrap() else {
+            panic!("window {window}: no header");
+        };
+        assert_eq!(
+            (h.bom, h.names.as_slice()),
+            (Some(Bom::Utf8), &["time".to_owned(), "host".to_owned()][..]),
+            "window {window}"
+        );
+        let mut rdr = CsvReader::new(&b"\xFF\xFEt\0,\0"[..], &d, opts).unwrap();
+        assert!(
+            matches!(rdr.header().unwrap(), HeaderOutcome::NotUtf8(_)),
+            "window {window}"
+        );
+    }
+}
