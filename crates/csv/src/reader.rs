@@ -333,7 +333,7 @@ impl<R: Read + Send> CsvReader<R> {
             }
             match self.parser.parse_record(buf, self.pos, self.eof) {
                 Some(p) => break p,
-                None if self.filled - self.pos > self.opts.max_record_bytes => {
+                None if self.pending_is_oversized() => {
                     let position = self.skip_oversized()?;
                     return Ok(Some(self.oversize_record(position)));
                 }
@@ -394,6 +394,15 @@ impl<R: Read + Send> CsvReader<R> {
     /// the buffer, reading on with a bounded buffer until it ends. Returns
     /// its absolute position; [`Self::oversize`] describes it.
     #[cold]
+    /// Whether the pending, unterminated record is surely longer than the
+    /// limit. A record may end with a `\r` the parser cannot judge yet (a
+    /// `\n` may follow), so one byte more than the limit is not enough: a
+    /// record of exactly the limit whose `\r` ended the buffer was taken
+    /// for an oversized one.
+    fn pending_is_oversized(&self) -> bool {
+        self.filled - self.pos > self.opts.max_record_bytes.saturating_add(1)
+    }
+
     fn skip_oversized(&mut self) -> Result<Position, ReadError> {
         let position = self.base;
         let cfg = self.parser.cfg.clone();
@@ -517,7 +526,7 @@ impl<R: Read + Send> CsvReader<R> {
                 None | Some(Stop::Eof) => return Ok(self.stats),
                 Some(Stop::Limit) => {}
                 Some(Stop::Incomplete) => {
-                    if self.filled - self.pos > self.opts.max_record_bytes {
+                    if self.pending_is_oversized() {
                         let position = self.skip_oversized()?;
                         let mut sink = make_sink();
                         let rel = Position {

@@ -141,3 +141,44 @@ fn a_byte_order_mark_is_found_with_any_window() {
         );
     }
 }
+
+/// Found by the `csv` fuzz target: a record of exactly the size limit whose
+/// `\r` terminator ended the read window was taken for an oversized record
+/// (`C007`): the reader cannot tell a lone `\r` from `\r\n` until the next
+/// byte arrives.
+#[test]
+fn a_record_of_exactly_the_limit_ending_a_window_is_read() {
+    for ending in [&b"\r"[..], b"\r\n", b"\n"] {
+        let mut input = b"ab\n".to_vec();
+        input.extend_from_slice(b"xy");
+        input.extend_from_slice(ending);
+        input.extend_from_slice(b"zw\n");
+        let out = read_all_ways_with(&input, &CsvDialect::default(), true, 2);
+        for window in 1..6 {
+            for threads in [1, 2] {
+                let opts = ReadOptions {
+                    threads,
+                    window_bytes: window,
+                    chunk_bytes: 1,
+                    read_bytes: 1,
+                    max_record_bytes: 2,
+                };
+                assert_eq!(
+                    read_seq(&input, &CsvDialect::default(), opts.clone(), true),
+                    out
+                );
+                assert_eq!(
+                    read_run(&input, &CsvDialect::default(), opts, true),
+                    out,
+                    "{ending:?} window {window}"
+                );
+            }
+        }
+        let fields: Vec<Vec<String>> = out.records.iter().map(crate::common::Rec::strs).collect();
+        assert_eq!(fields, [["xy"], ["zw"]], "{ending:?}");
+        assert!(
+            out.records.iter().all(|r| !r.codes().contains(&"C007")),
+            "{ending:?}"
+        );
+    }
+}
