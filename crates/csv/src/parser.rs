@@ -348,6 +348,13 @@ impl Parser {
                 offset: raw_len as u32,
             });
         }
+        // Some issues are known only after later ones were reported (an
+        // unterminated quote at the end of the input, trimming inside quotes
+        // after the line breaks they hold); the record's contract is offset
+        // order, whichever path parsed it. Usually zero or one issue.
+        if !self.issues.is_sorted_by_key(|i| i.offset) {
+            self.issues.sort_by_key(|i| i.offset);
+        }
         Some(Parsed {
             start,
             end,
