@@ -39,3 +39,12 @@ example:
 # End-to-end benchmark of `tsload validate` against `cat` (docs/performance.md); same as `bash scripts/bench.sh`
 bench:
     bash scripts/bench.sh
+
+# Fuzz each target for SECONDS (cargo-fuzz: `cargo install cargo-fuzz --locked`); the corpus is seeded from fixtures/.
+fuzz seconds="300":
+    fuzz/seed.sh
+    cd fuzz && for t in task csv mapper; do RUSTC_BOOTSTRAP=1 cargo fuzz run $t -- -max_total_time={{seconds}} -print_final_stats=1 || exit 1; done
+
+# Build the fuzz targets on stable (what CI checks).
+fuzz-check:
+    cargo check --manifest-path fuzz/Cargo.toml --locked
