@@ -124,9 +124,9 @@ impl DuplicateStats {
 ///
 /// Memory is fixed and small: one open-addressing table (linear probing)
 /// of 24-byte slots, a power of two at least `capacity * 4 / 3` (at 3/4 full
-/// a miss probes about 8 slots), allocated
+/// a miss reads one or two groups of four), allocated
 /// zeroed once (pages are backed as they are touched), plus a 16-bit tag
-/// per slot that probes read first, eight at a time (SWAR, like
+/// per slot that probes read first, four at a time in one word (SWAR, like
 /// hashbrown's portable groups), so that a lookup of a new key touches the
 /// 1 MiB of tags rather than the 12 MiB of slots (a false tag match, which
 /// costs a slot read, is 1 in 32,768), with few branches. The default
@@ -143,9 +143,8 @@ pub struct Duplicates {
     /// `[key, value, first seen]`.
     slots: Vec<[u64; 3]>,
     /// Per slot, 0 when empty, else the key's top 16 bits with bit 0 set;
-    /// the first [`GROUP`] tags are repeated at the end, so that a group
-    /// read never wraps.
-    tags: Vec<u16>,
+    /// four slots' tags to a word (a probe group).
+    tags: Vec<u64>,
     len: usize,
     files: Vec<String>,
     stats: DuplicateStats,
@@ -178,7 +177,7 @@ impl Duplicates {
             // Zeroed: `vec!` of zeros allocates with `alloc_zeroed`, so
             // untouched pages cost no memory.
             slots: vec![[0u64; 3]; slots],
-            tags: vec![0u16; slots + GROUP],
+            tags: vec![0u64; slots / GROUP],
             len: 0,
             files: Vec::new(),
             stats: DuplicateStats {
@@ -205,20 +204,19 @@ impl Duplicates {
     /// that the bits used as the index depend on every bit.
     #[inline]
     fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & (self.slots.len() - 1)
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20) as usize & (self.tags.len() - 1)
     }
 
-    /// Reads the tag of every key's home slot before the keys are checked
-    /// one by one: these loads are independent, so their cache misses
-    /// overlap, where the probe loop's branches would take them one at a
-    /// time (a chunk's few thousand tags then stay cached for
-    /// [`Self::check`]). On the 1 GiB benchmark the table misses were 16%
-    /// of the single-thread run.
+    /// Reads the tags of every key's home group before the keys are
+    /// checked one by one: these loads are independent, so their cache
+    /// misses overlap, where the probe loop's branches would take them one
+    /// at a time (a chunk's few thousand groups then stay cached for
+    /// [`Self::check`]).
     fn warm(&self, keys: impl Iterator<Item = u64>) {
         if self.stats.capacity == 0 {
             return;
         }
-        let mut acc = 0u16;
+        let mut acc = 0u64;
         for key in keys {
             acc ^= self.tags[self.home(key)];
         }
@@ -227,29 +225,25 @@ impl Duplicates {
 
     /// Checks one record; returns the first occurrence `(file, line)` when
     /// it conflicts.
+    ///
+    /// Probing goes group by group (four slots, their tags in one word)
+    /// from the key's home group to the first group with an empty slot.
+    /// Slots are never freed and a key goes to the first empty slot of
+    /// that walk, so a group's occupied slots are a prefix and a tracked
+    /// key is always found before the first empty slot.
     fn check(&mut self, file: u16, key: u64, value: u64, line: u64) -> Option<(u64, u64)> {
         if self.stats.capacity == 0 {
             return None;
         }
-        let mask = self.slots.len() - 1;
+        let gmask = self.tags.len() - 1;
         let tag = (key >> 48) as u16 | 1;
-        let mut i = self.home(key);
+        let mut g = self.home(key);
         loop {
-            let mut group = 0u128;
-            for (k, &t) in self.tags[i..i + GROUP].iter().enumerate() {
-                group |= u128::from(t) << (16 * k);
-            }
-            // Linear probing, eight slots at a time: the candidates before
-            // the group's first empty slot, in order.
-            let empty = zero_lanes(group);
-            let before_empty = if empty == 0 {
-                u128::MAX
-            } else {
-                (empty & empty.wrapping_neg()) - 1
-            };
-            let mut hits = zero_lanes(group ^ (u128::from(tag) * LOW_LANES)) & before_empty;
+            let word = self.tags[g];
+            let empty = zero_lanes(word);
+            let mut hits = zero_lanes(word ^ (u64::from(tag) * LOW_LANES));
             while hits != 0 {
-                let j = (i + (hits.trailing_zeros() / 16) as usize) & mask;
+                let j = g * GROUP + (hits.trailing_zeros() / 16) as usize;
                 hits &= hits - 1;
                 let slot = self.slots[j];
                 if slot[0] != key {
@@ -265,12 +259,9 @@ impl Duplicates {
             }
             if empty != 0 {
                 if self.len < self.stats.capacity {
-                    let j = (i + (empty.trailing_zeros() / 16) as usize) & mask;
-                    self.tags[j] = tag;
-                    if j < GROUP {
-                        self.tags[self.slots.len() + j] = tag;
-                    }
-                    self.slots[j] = [
+                    let lane = (empty.trailing_zeros() / 16) as usize;
+                    self.tags[g] |= u64::from(tag) << (16 * lane);
+                    self.slots[g * GROUP + lane] = [
                         key,
                         value,
                         (u64::from(file) << 48) | (line & ((1 << 48) - 1)),
@@ -281,22 +272,23 @@ impl Duplicates {
                 }
                 return None;
             }
-            i = (i + GROUP) & mask;
+            g = (g + 1) & gmask;
         }
     }
 }
 
-/// Tags read per probe step.
-const GROUP: usize = 8;
+/// Slots per group: four 16-bit tags in one `u64`.
+const GROUP: usize = 4;
+
 /// Bit 0 of each 16-bit lane.
-const LOW_LANES: u128 = 0x0001_0001_0001_0001_0001_0001_0001_0001;
+const LOW_LANES: u64 = 0x0001_0001_0001_0001;
 
 /// The high bit of each 16-bit lane of `x` that is zero. Exact for the
 /// lowest zero lane; a lane above a zero lane may be flagged falsely, which
 /// callers tolerate (a false tag match is checked against the key; the
 /// lowest empty slot is exact).
 #[inline]
-fn zero_lanes(x: u128) -> u128 {
+fn zero_lanes(x: u64) -> u64 {
     x.wrapping_sub(LOW_LANES) & !x & (LOW_LANES << 15)
 }
 
