@@ -9,6 +9,9 @@ mod emulator;
 /// Hostile inputs and outputs: exit 1 or 2 naming the input, no panic, no hang, no partial file.
 mod hostile;
 
+/// Remote faults (an endpoint that never answers, a lost create answer) and secrets never printed.
+mod remote;
+
 /// `tsload submit`, `wait`, `status`, `list`, `resume`, `explain` against the emulator and an S3 server.
 mod submit;
 

@@ -76,9 +76,24 @@ impl TimestreamError {
     }
 }
 
+/// How long a Timestream Write call may wait for its answer, per attempt
+/// (the SDK retries it). Its requests and answers are small JSON documents;
+/// without a limit, an endpoint that accepts the connection and never
+/// answers hangs the command for ever.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Builds a Timestream Write client (async; call inside a tokio runtime).
 pub async fn client(settings: &TimestreamSettings) -> Result<tsw::Client, TimestreamError> {
-    let config = sdk_config(&settings.aws).await;
+    let config = sdk_config(&settings.aws)
+        .await
+        .into_builder()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(10))
+                .read_timeout(READ_TIMEOUT)
+                .build(),
+        )
+        .build();
     if let Some(url) = settings.endpoint() {
         let conf = tsw::config::Builder::from(&config)
             .endpoint_url(url)
