@@ -380,3 +380,113 @@ fn a_lost_create_answer_makes_no_second_task() {
     assert_eq!(v["tasks"][0]["TaskStatus"], "SUCCEEDED", "{v}");
     assert_no_secrets(&out, "submit through a lossy proxy");
 }
+
+/// A TCP proxy to `upstream` that cuts the first connection carrying a `PUT`
+/// after `after` bytes of it have gone through: an upload dropped mid-way.
+fn cutting_proxy(upstream: &str, after: usize) -> (String, Arc<AtomicU32>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    let cuts = Arc::new(AtomicU32::new(0));
+    let count = cuts.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let count = count.clone();
+            let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (c_kill, s_kill) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 4 << 10];
+                let mut seen = 0usize;
+                let mut cutting = false;
+                loop {
+                    let n = match c_in.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    if !cutting
+                        && buf[..n].starts_with(b"PUT ")
+                        && count.load(Ordering::SeqCst) == 0
+                    {
+                        cutting = true;
+                    }
+                    if cutting {
+                        seen += n;
+                        if seen > after {
+                            count.fetch_add(1, Ordering::SeqCst);
+                            let _ = c_kill.shutdown(Shutdown::Both);
+                            let _ = s_kill.shutdown(Shutdown::Both);
+                            break;
+                        }
+                    }
+                    if s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = s_out.shutdown(Shutdown::Write);
+            });
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_in, &mut c_out);
+                let _ = c_out.shutdown(Shutdown::Write);
+            });
+        }
+    });
+    (url, cuts)
+}
+
+/// The connection drops in the middle of an upload: the upload is retried,
+/// the object arrives whole, one task loads every row.
+#[test]
+fn a_connection_dropped_mid_upload_is_retried() {
+    let env = Env::start();
+    let (proxy, cuts) = cutting_proxy(&env.s3_endpoint, 64 << 10);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let mut text = String::from("host,time,cpu,mem\n");
+    for i in 0..8000 {
+        writeln!(text, "host-{i},{now},{i}.5,{i}").unwrap();
+    }
+    let data = env.dir.path().join("big.csv");
+    std::fs::write(&data, &text).unwrap();
+    let mut cmd = with_markers(
+        &[
+            "submit",
+            TASK,
+            data.to_str().unwrap(),
+            "--yes",
+            "--poll-interval",
+            "0.2",
+            "--create-table",
+            "--endpoint-url",
+            env.server.endpoint(),
+            "--format",
+            "json",
+        ],
+        Some(&env),
+    );
+    cmd.env("AWS_ENDPOINT_URL_S3", &proxy);
+    let out = run_limited(cmd, Duration::from_mins(3));
+    assert_eq!(
+        cuts.load(Ordering::SeqCst),
+        1,
+        "no upload was cut:\n{}",
+        block(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", block(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tasks"][0]["TaskStatus"], "SUCCEEDED", "{v}");
+    assert_eq!(env.tasks(), 1);
+    let stored: i64 = env
+        .server
+        .emulator()
+        .store()
+        .read(|c| c.query_row("SELECT count(*) FROM records", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(stored, 8000);
+}
