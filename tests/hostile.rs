@@ -762,3 +762,65 @@ fn control_characters_are_not_sent_to_the_terminal() {
     assert!(!s.contains('\u{7}'), "raw BEL:\n{s}");
     assert_no_panic(&out);
 }
+
+/// A hostile error report: `fileName`s such as `../secret.csv`, absolute
+/// paths or `in/../secret.csv` are matched only against the inputs given on
+/// the command line, never opened as paths, and nothing is written.
+#[test]
+fn a_report_cannot_reach_files_outside_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::util::root();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    let data = dir.path().join("in/data.csv");
+    std::fs::copy(root.join("fixtures/submit/explain/data.csv"), &data).unwrap();
+    let secret = dir.path().join("secret.csv");
+    std::fs::write(
+        &secret,
+        "host,time,cpu,mem\nSECRET-LINE,1,x,y\nSECRET-LINE,2,x,y\n",
+    )
+    .unwrap();
+    let names = [
+        "../secret.csv".to_owned(),
+        "in/../secret.csv".to_owned(),
+        "../../../../../../../../etc/passwd".to_owned(),
+        secret.display().to_string(),
+        "/etc/passwd".to_owned(),
+        "data.csv".to_owned(),
+    ];
+    let entries: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| {
+            serde_json::json!({"fileName": n, "errors": [
+                {"reason": "A measure value cannot be converted to DOUBLE.", "lineRanges": [[1, 3]]}
+            ]})
+        })
+        .collect();
+    let report = serde_json::json!({"taskId": "HOSTILE", "taskErrors": [], "fileErrors": entries});
+    let report_path = dir.path().join("report.json");
+    std::fs::write(&report_path, serde_json::to_vec(&report).unwrap()).unwrap();
+    let before = listing(dir.path());
+    let task = root.join("fixtures/submit/task.json");
+    for format in ["human", "json"] {
+        let mut cmd = tsload(&[
+            "explain",
+            report_path.to_str().unwrap(),
+            task.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        cmd.current_dir(dir.path()).stdin(Stdio::null());
+        let out = run_limited(cmd, LIMIT);
+        assert_no_panic(&out);
+        let text = block(&out);
+        assert!(out.status.code().is_some_and(|c| c <= 2), "{text}");
+        assert!(
+            !text.contains("SECRET-LINE"),
+            "read a file outside the inputs:\n{text}"
+        );
+        assert!(!text.contains("root:"), "read /etc/passwd:\n{text}");
+        // The one real input is explained: its rows are shown.
+        assert!(text.contains("high"), "{text}");
+    }
+    assert_eq!(listing(dir.path()), before, "explain wrote files");
+}
