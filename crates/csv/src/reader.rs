@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use memchr::memchr;
-use rayon::prelude::*;
 use tsload_model::effective::CsvDialect;
 
 use crate::chunk::{ChunkStats, Stop, Validity, run_chunk};
@@ -147,6 +146,51 @@ fn note_blank(stats: &mut ReadStats, line: u64, count: u64) {
     if count > 0 {
         stats.blank_lines += count;
         stats.first_blank_line.get_or_insert(line);
+    }
+}
+
+/// The reader's position fields, borrowed apart from its buffer so that
+/// chunks can be delivered while workers still parse that buffer.
+struct Cursor<'r> {
+    pos: &'r mut usize,
+    base: &'r mut Position,
+    totals: &'r mut ReadStats,
+}
+
+impl Cursor<'_> {
+    /// Hands a chunk that ended at buffer offset `end` to `on_chunk` and
+    /// moves the reader after it. `None` when `on_chunk` stopped the run.
+    fn deliver<T, F>(
+        &mut self,
+        end: usize,
+        stats: ChunkStats,
+        output: T,
+        on_chunk: &mut F,
+    ) -> Option<()>
+    where
+        F: FnMut(ChunkDone<T>) -> ControlFlow<()>,
+    {
+        let base = *self.base;
+        *self.pos = end;
+        self.base.byte += stats.bytes;
+        self.base.line += stats.lines;
+        self.base.record += stats.records;
+        self.totals.bytes += stats.bytes;
+        self.totals.records += stats.records;
+        if let Some(l) = stats.first_blank_line {
+            note_blank(self.totals, base.line + l, stats.blank_lines);
+        }
+        if stats.bytes == 0 && stats.records == 0 {
+            return Some(());
+        }
+        match on_chunk(ChunkDone {
+            output,
+            base,
+            stats,
+        }) {
+            ControlFlow::Continue(()) => Some(()),
+            ControlFlow::Break(()) => None,
+        }
     }
 }
 
@@ -567,27 +611,12 @@ impl<R: Read + Send> CsvReader<R> {
     where
         F: FnMut(ChunkDone<T>) -> ControlFlow<()>,
     {
-        let base = self.base;
-        self.pos = end;
-        self.base.byte += stats.bytes;
-        self.base.line += stats.lines;
-        self.base.record += stats.records;
-        self.stats.bytes += stats.bytes;
-        self.stats.records += stats.records;
-        if let Some(l) = stats.first_blank_line {
-            note_blank(&mut self.stats, base.line + l, stats.blank_lines);
-        }
-        if stats.bytes == 0 && stats.records == 0 {
-            return Some(());
-        }
-        match on_chunk(ChunkDone {
-            output,
-            base,
-            stats,
-        }) {
-            ControlFlow::Continue(()) => Some(()),
-            ControlFlow::Break(()) => None,
-        }
+        let mut at = Cursor {
+            pos: &mut self.pos,
+            base: &mut self.base,
+            totals: &mut self.stats,
+        };
+        at.deliver(end, stats, output, on_chunk)
     }
 
     /// Speculative parallel parse of the buffered window; see the crate
@@ -616,12 +645,24 @@ impl<R: Read + Send> CsvReader<R> {
             }
         };
         let cfg = self.parser.cfg.clone();
-        let results: Vec<Option<(usize, crate::chunk::ChunkRun, S::Output)>> = pool.install(|| {
-            (0..n)
-                .into_par_iter()
-                .map_init(
-                    || Parser::new(cfg.clone()),
-                    |parser, k| {
+        let parser = &mut self.parser;
+        let mut cursor = Cursor {
+            pos: &mut self.pos,
+            base: &mut self.base,
+            totals: &mut self.stats,
+        };
+        // Chunks are parsed on the pool and delivered on this thread as
+        // soon as they are next in order, so that the consumer's merging
+        // overlaps the parsing of later chunks instead of waiting for the
+        // whole window.
+        type Spec<O> = Option<(usize, crate::chunk::ChunkRun, O)>;
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Spec<S::Output>)>();
+        pool.in_place_scope(|scope| {
+            for k in 0..n {
+                let tx = tx.clone();
+                let cfg = &cfg;
+                scope.spawn(move |_| {
+                    let spec = (|| {
                         let start = if k == 0 {
                             from
                         } else {
@@ -630,32 +671,120 @@ impl<R: Read + Send> CsvReader<R> {
                             let nl = s + memchr(b'\n', &buf[s..])?;
                             Parser::skip_blank(buf, nl + 1, eof).pos
                         };
+                        let mut parser = Parser::new(cfg.clone());
                         let mut sink = make_sink();
-                        let run = run_chunk(parser, buf, start, limit(k), eof, &mut sink);
+                        let run = run_chunk(&mut parser, buf, start, limit(k), eof, &mut sink);
                         Some((start, run, sink.finish()))
-                    },
-                )
-                .collect()
-        });
-        let mut at = from;
-        for (k, spec) in results.into_iter().enumerate() {
-            let (run, output) = match spec {
-                Some((start, run, output)) if start == at => (run, output),
-                _ => {
-                    // Wrong guess: parse from the true boundary.
-                    self.stats.reparsed_chunks += 1;
-                    let mut sink = make_sink();
-                    let buf = &self.buf[..self.filled];
-                    let run = run_chunk(&mut self.parser, buf, at, limit(k), eof, &mut sink);
-                    (run, sink.finish())
+                    })();
+                    // The receiver is gone when delivery stopped early.
+                    let _ = tx.send((k, spec));
+                });
+            }
+            drop(tx);
+            let mut pending: Vec<Option<Spec<S::Output>>> = (0..n).map(|_| None).collect();
+            let mut next = 0;
+            let mut at = from;
+            // On a worker of a pool, run pending jobs while waiting: a
+            // blocked worker of `pool` itself could starve the chunks.
+            let recv = || loop {
+                match rx.try_recv() {
+                    Ok(m) => return Some(m),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                }
+                match rayon::yield_now() {
+                    Some(rayon::Yield::Executed) => {}
+                    Some(rayon::Yield::Idle) => std::thread::yield_now(),
+                    None => return rx.recv().ok(),
                 }
             };
-            self.deliver(run.end, run.stats, output, on_chunk)?;
-            at = run.end;
-            if run.stop != Stop::Limit {
-                return Some(run.stop);
+            while let Some((k, spec)) = recv() {
+                pending[k] = Some(spec);
+                while let Some(spec) = pending.get_mut(next).and_then(Option::take) {
+                    let (run, output) = match spec {
+                        Some((start, run, output)) if start == at => (run, output),
+                        _ => {
+                            // Wrong guess: parse from the true boundary.
+                            cursor.totals.reparsed_chunks += 1;
+                            let mut sink = make_sink();
+                            let run = run_chunk(parser, buf, at, limit(next), eof, &mut sink);
+                            (run, sink.finish())
+                        }
+                    };
+                    cursor.deliver(run.end, run.stats, output, on_chunk)?;
+                    at = run.end;
+                    if run.stop != Stop::Limit {
+                        return Some(run.stop);
+                    }
+                    next += 1;
+                }
             }
+            Some(Stop::Limit)
+        })
+    }
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use std::ops::ControlFlow;
+    use std::sync::Arc;
+
+    use tsload_model::effective::CsvDialect;
+
+    use super::{ChunkSink, CsvReader, HeaderOutcome, ReadOptions};
+    use crate::Record;
+
+    struct Count(u64);
+    impl ChunkSink for Count {
+        type Output = u64;
+        fn record(&mut self, _: &Record<'_>) {
+            self.0 += 1;
         }
-        Some(Stop::Limit)
+        fn finish(self) -> u64 {
+            self.0
+        }
+    }
+
+    fn count_on(pool: &Arc<rayon::ThreadPool>, data: &[u8]) -> u64 {
+        let opts = ReadOptions {
+            threads: 2,
+            window_bytes: 4096,
+            chunk_bytes: 256,
+            ..ReadOptions::default()
+        };
+        let mut rdr = CsvReader::new(data, &CsvDialect::default(), opts)
+            .unwrap()
+            .with_thread_pool(pool.clone());
+        assert!(matches!(rdr.header().unwrap(), HeaderOutcome::Header(_)));
+        let mut n = 0;
+        rdr.run(
+            || Count(0),
+            |done| {
+                n += done.output;
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+        n
+    }
+
+    /// Chunks are delivered while others are parsed; a run started from a
+    /// worker of the reader's own pool must not wait on itself.
+    #[test]
+    fn runs_from_inside_its_own_pool() {
+        let mut data = b"a,b\n".to_vec();
+        for i in 0..5000 {
+            data.extend_from_slice(format!("{i},\"x,{i}\"\n").as_bytes());
+        }
+        let pool = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap(),
+        );
+        assert_eq!(count_on(&pool, &data), 5000);
+        let inside =
+            pool.install(|| rayon::join(|| count_on(&pool, &data), || count_on(&pool, &data)));
+        assert_eq!(inside, (5000, 5000));
     }
 }
