@@ -14,13 +14,15 @@
 #   3. checks the results once (row counts, every generated defect found);
 #   4. times, in one hyperfine invocation per round (warm cache), `cat FILE`
 #      and `tsload validate ../shared/bench/task.json FILE --format json`
-#      with --threads 1 and 2, on both files, and --emit out.parquet;
+#      with --threads 1 and 2, on both files; then --emit out.parquet with
+#      `cat` in one more invocation;
 #   5. measures the peak RSS of each command (getrusage of the child);
 #   6. prints GB/s, rows/s, the ratio to `cat` (within each round, then the
 #      median over rounds) and peak RSS, with the load average.
 #
 # Knobs (environment): BENCH_DATA (bench-data), TSLOAD_SHARED (../shared),
-# BENCH_ROUNDS (3), BENCH_RUNS (3 runs per command per round), BENCH_4G
+# BENCH_ROUNDS (3), BENCH_RUNS (3 runs per command per round),
+# BENCH_PARQUET_RUNS (2 runs of --emit parquet, after 1 warm-up), BENCH_4G
 # (1; 0 skips the 4 GiB file, which needs 4 GiB of disk), TSLOAD_BIN (use
 # this binary instead of building one).
 set -euo pipefail
@@ -109,10 +111,19 @@ for round in $(seq 1 "$ROUNDS"); do
         -n cat-bad "cat $BAD >/dev/null" \
         -n bad-t1 "$V $BAD --format json --threads 1 >/dev/null" \
         -n bad-t2 "$V $BAD --format json --threads 2 >/dev/null" \
-        -n parquet-t2 "$V $GOOD --format json --threads 2 --emit $PARQUET >/dev/null" \
         >&2
     cut -d' ' -f1-3 /proc/loadavg >"$DATA/load-$round.after"
 done
+
+# --emit parquet is slower: its own hyperfine invocation, with `cat` again.
+echo "bench: --emit parquet, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+cut -d' ' -f1-3 /proc/loadavg >"$DATA/load-parquet.before"
+hyperfine --style basic --warmup 1 --runs "${BENCH_PARQUET_RUNS:-2}" \
+    --export-json "$DATA/hf-parquet.json" \
+    -n cat "cat $GOOD >/dev/null" \
+    -n parquet-t2 "$V $GOOD --format json --threads 2 --emit $PARQUET >/dev/null" \
+    >&2
+cut -d' ' -f1-3 /proc/loadavg >"$DATA/load-parquet.after"
 
 # 5. Peak RSS, one run each.
 RSS_ARGS=(

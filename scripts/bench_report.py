@@ -112,15 +112,22 @@ def cmd_report(a):
     cpu_s = {}   # name -> per-round mean user + system seconds
     ratios = {}  # name -> per-round median / cat median
     loads = []
-    for r in range(1, a.rounds + 1):
+    rounds = [str(r) for r in range(1, a.rounds + 1)]
+    if os.path.exists(os.path.join(d, "hf-parquet.json")):
+        rounds.append("parquet")
+    for r in rounds:
         hf = json.load(open(os.path.join(d, f"hf-{r}.json")))
         med = {}
         for res in hf["results"]:
-            times.setdefault(res["command"], []).extend(res["times"])
             med[res["command"]] = statistics.median(res["times"])
+            if res["command"] == "cat" and r == "parquet":
+                continue  # the parquet run's `cat` is its own baseline only
+            times.setdefault(res["command"], []).extend(res["times"])
             cpu_s.setdefault(res["command"], []).append(res["user"] + res["system"])
         for name, m in med.items():
             base = med["cat-bad"] if name.startswith("bad") else med["cat"]
+            if name == "cat" and r == "parquet":
+                continue
             ratios.setdefault(name, []).append(m / base)
         for edge in ("before", "after"):
             loads.append(open(os.path.join(d, f"load-{r}.{edge}")).read().split())
