@@ -103,7 +103,10 @@
 //! window. A wrong guess (a chunk start inside a quoted multi-line field)
 //! costs time, never correctness; [`ReadStats::reparsed_chunks`] counts
 //! them. Sequential and parallel reading run the same chunk parser, and
-//! `threads == 1` runs it inline.
+//! `threads == 1` runs it inline. Each chunk's output is handed to the
+//! consumer on the calling thread as soon as it is next in order, while the
+//! workers parse later chunks, so that the consumer's merging overlaps the
+//! parsing.
 //!
 //! # Memory
 //!
@@ -124,8 +127,11 @@
 //! [`wide`](https://docs.rs/wide) crate, no `unsafe` here), whose set bits
 //! are walked with `trailing_zeros`. Quoted fields use `memchr`. UTF-8 and
 //! NUL checks run per 64 KiB block (`str::from_utf8`, `memchr`), not per
-//! field. `benches/read.rs` measures it against a newline count and the
-//! `csv` crate.
+//! field, and a record says so ([`Record::utf8_known_valid`]) so that
+//! consumers need not check its fields again. Runs of unquoted fields are
+//! split straight off the bitmask; a quote, `\r` or the buffer's end hands
+//! over to the general loop. `benches/read.rs` measures it against a
+//! newline count and the `csv` crate.
 
 pub mod chunk;
 mod header;
