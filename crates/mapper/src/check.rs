@@ -18,8 +18,9 @@ use tsload_model::diag::{Rule, Severity};
 use tsload_model::effective::ScalarType;
 
 use crate::plan::Plan;
-use crate::record::{self, WriteRecord};
+use crate::record::WriteRecord;
 use crate::rules::{self, FRAMING_REASON, service_reason};
+use crate::sink::{RecordSink, RecordView};
 use crate::value::{self, Fault};
 
 /// Maximum record size, bytes: "Maximum record size 2 Kilobytes" [DOC:
@@ -412,13 +413,23 @@ impl<'p> ChunkChecker<'p> {
     /// row has findings.
     #[inline]
     pub fn check_row(&mut self, rec: &Record<'_>) -> RowOutcome {
-        self.check(rec, None)
+        self.check::<Vec<WriteRecord>>(rec, None)
     }
 
     /// Like [`check_row`](Self::check_row), and appends the records that
     /// would be written to `out` (for `--emit` and the emulator).
     pub fn check_and_build(&mut self, rec: &Record<'_>, out: &mut Vec<WriteRecord>) -> RowOutcome {
         self.check(rec, Some(out))
+    }
+
+    /// Like [`check_row`](Self::check_row), and hands the records that
+    /// would be written to `sink`, borrowed from the row.
+    pub fn check_into<S: RecordSink + ?Sized>(
+        &mut self,
+        rec: &Record<'_>,
+        sink: &mut S,
+    ) -> RowOutcome {
+        self.check(rec, Some(sink))
     }
 
     #[cold]
@@ -448,7 +459,11 @@ impl<'p> ChunkChecker<'p> {
         }
     }
 
-    fn check(&mut self, rec: &Record<'_>, build: Option<&mut Vec<WriteRecord>>) -> RowOutcome {
+    fn check<S: RecordSink + ?Sized>(
+        &mut self,
+        rec: &Record<'_>,
+        build: Option<&mut S>,
+    ) -> RowOutcome {
         let plan = self.plan;
         let pos = rec.position();
         self.out.rows += 1;
@@ -762,12 +777,18 @@ impl<'p> ChunkChecker<'p> {
         self.out.records_ok += u64::from(ingested);
         self.out.records_failed += u64::from(failed);
 
-        if let Some(out) = build
+        if let Some(sink) = build
             && ingested > 0
         {
             for &s in specs {
                 if self.status[s as usize] == SPEC_OK {
-                    out.push(record::build(plan, rec, s, time_ns, name));
+                    sink.record(&RecordView {
+                        plan,
+                        rec,
+                        spec: s,
+                        time_ns,
+                        name,
+                    });
                 }
             }
         }

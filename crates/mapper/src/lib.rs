@@ -89,6 +89,7 @@ mod plan;
 mod record;
 mod render;
 pub mod rules;
+mod sink;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -107,3 +108,4 @@ pub use record::{
     WriteRecord,
 };
 pub use rules::RULES;
+pub use sink::{RecordSink, RecordView};
