@@ -17,6 +17,7 @@ use tsload_csv::record::{FieldSpan, Position, Record};
 use tsload_model::diag::{Rule, Severity};
 use tsload_model::effective::ScalarType;
 
+use crate::fast::{FastPlan, Made, Plain};
 use crate::plan::Plan;
 use crate::record::WriteRecord;
 use crate::rules::{self, FRAMING_REASON, service_reason};
@@ -37,7 +38,7 @@ pub const MAX_MEASURE_NAME_BYTES: u32 = 256;
 
 /// Bytes of a value copied into a finding (only while under the cap).
 const VALUE_COPY_BYTES: usize = 320;
-const SEED: u64 = 0x7473_6c6f_6164_0001;
+pub(crate) const SEED: u64 = 0x7473_6c6f_6164_0001;
 
 /// UTF-8 validity with an ASCII fast path (the reader has validated its
 /// blocks already, rule `C003`, and says so with
@@ -60,7 +61,7 @@ pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
 /// part through a `Hasher` (a third of the row's instructions before).
 #[inline(always)]
 #[allow(clippy::inline_always, reason = "a few instructions, per value")]
-fn mix(h: u64, x: u64) -> u64 {
+pub(crate) fn mix(h: u64, x: u64) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let p = u128::from(h ^ x) * u128::from(K);
     (p as u64) ^ ((p >> 64) as u64)
@@ -70,7 +71,7 @@ fn mix(h: u64, x: u64) -> u64 {
 /// differently in another dimension or slot.
 #[inline(always)]
 #[allow(clippy::inline_always, reason = "a few instructions, per value")]
-fn position_salt(i: u64) -> u64 {
+pub(crate) fn position_salt(i: u64) -> u64 {
     (i + 1).wrapping_mul(0xa076_1d64_78bd_642f)
 }
 
@@ -241,6 +242,9 @@ pub struct ChunkOutcome {
     pub(crate) stats: Vec<ColStat>,
     pub(crate) time_digits: [u64; DIGIT_BUCKETS],
     pub(crate) time_first: [Option<(Position, i64)>; DIGIT_BUCKETS],
+    /// Rows taken by the fast path whose column statistics (every mapped
+    /// value non-null and converted) are not yet added to `stats`.
+    fast_rows: u64,
     max_findings: usize,
     max_line_ranges: usize,
 }
@@ -265,6 +269,7 @@ impl ChunkOutcome {
             stats: vec![ColStat::default(); plan.slots.len() + 1],
             time_digits: [0; DIGIT_BUCKETS],
             time_first: [None; DIGIT_BUCKETS],
+            fast_rows: 0,
             max_findings: plan.max_findings,
             max_line_ranges: plan.max_line_ranges,
         }
@@ -286,6 +291,21 @@ impl ChunkOutcome {
         }
         self.time_digits = [0; DIGIT_BUCKETS];
         self.time_first = [None; DIGIT_BUCKETS];
+        self.fast_rows = 0;
+    }
+
+    /// Adds the fast path's rows to the column statistics.
+    fn fold_fast_rows(&mut self, plan: &Plan) {
+        if self.fast_rows == 0 {
+            return;
+        }
+        if let Some(fast) = &plan.fast {
+            for &i in &fast.stat_indices {
+                self.stats[i].nonnull += self.fast_rows;
+                self.stats[i].ok += self.fast_rows;
+            }
+        }
+        self.fast_rows = 0;
     }
 
     /// Data rows checked (`RecordsProcessed`).
@@ -371,6 +391,10 @@ const SPEC_FAILED: u8 = 2;
 #[derive(Debug)]
 pub struct ChunkChecker<'p> {
     plan: &'p Plan,
+    /// The plan's fast path, unless disabled.
+    fast: Option<&'p FastPlan>,
+    /// Per record of a plain row (fast path scratch).
+    made: Vec<Made>,
     cells: Vec<Cell>,
     status: Vec<u8>,
     out: ChunkOutcome,
@@ -387,6 +411,8 @@ impl<'p> ChunkChecker<'p> {
     pub fn with_capacity(plan: &'p Plan, rows: usize) -> Self {
         Self {
             plan,
+            fast: plan.fast.as_ref(),
+            made: vec![Made::default(); plan.fast.as_ref().map_or(0, |f| f.specs.len())],
             cells: vec![Cell::default(); plan.slots.len()],
             status: vec![SPEC_SKIPPED; plan.specs.len()],
             out: ChunkOutcome::new(plan, rows),
@@ -398,13 +424,24 @@ impl<'p> ChunkChecker<'p> {
         self.out.clear();
     }
 
+    /// Checks every row with the general path only (see `fast.rs`): for
+    /// differential tests of the fast path.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn general_only(mut self) -> Self {
+        self.fast = None;
+        self
+    }
+
     /// What the rows so far produced.
-    pub fn outcome(&self) -> &ChunkOutcome {
+    pub fn outcome(&mut self) -> &ChunkOutcome {
+        self.out.fold_fast_rows(self.plan);
         &self.out
     }
 
     /// Ends the chunk.
-    pub fn finish(self) -> ChunkOutcome {
+    pub fn finish(mut self) -> ChunkOutcome {
+        self.out.fold_fast_rows(self.plan);
         self.out
     }
 
@@ -465,6 +502,11 @@ impl<'p> ChunkChecker<'p> {
         build: Option<&mut S>,
     ) -> RowOutcome {
         let plan = self.plan;
+        if let Some(fast) = self.fast
+            && let Some(plain) = fast.try_row(rec, &mut self.made)
+        {
+            return self.commit_plain(rec, fast, &plain, build);
+        }
         let pos = rec.position();
         self.out.rows += 1;
 
@@ -793,6 +835,55 @@ impl<'p> ChunkChecker<'p> {
             }
         }
         RowOutcome::Records { ingested, failed }
+    }
+
+    /// Counts a row the fast path found plain, exactly as the general path
+    /// would have.
+    #[inline]
+    fn commit_plain<S: RecordSink + ?Sized>(
+        &mut self,
+        rec: &Record<'_>,
+        fast: &FastPlan,
+        plain: &Plain,
+        build: Option<&mut S>,
+    ) -> RowOutcome {
+        let plan = self.plan;
+        let out = &mut self.out;
+        let pos = rec.position();
+        out.rows += 1;
+        out.fast_rows += 1;
+        let d = plain.digits;
+        if out.time_digits[d] == 0 {
+            out.time_first[d] = Some((pos, plain.time_ns / plan.time_unit.nanos()));
+        }
+        out.time_digits[d] += 1;
+        for (spec, made) in fast.specs.iter().zip(&self.made) {
+            out.record_bytes += u64::from(made.size);
+            if plan.detect_duplicates {
+                out.dups.push(DupEntry {
+                    key: FastPlan::key(plain, spec),
+                    value: made.values_hash,
+                    pos,
+                });
+            }
+        }
+        let n = fast.specs.len() as u32;
+        out.records_ok += u64::from(n);
+        if let Some(sink) = build {
+            for spec in &fast.specs {
+                sink.record(&RecordView {
+                    plan,
+                    rec,
+                    spec: spec.index,
+                    time_ns: plain.time_ns,
+                    name: &[],
+                });
+            }
+        }
+        RowOutcome::Records {
+            ingested: n,
+            failed: 0,
+        }
     }
 
     /// Converts one value cell, noting its problems.

@@ -84,6 +84,7 @@
 //!   - duplicates: see [`Duplicates`].
 
 mod check;
+mod fast;
 mod merge;
 mod plan;
 mod record;

@@ -233,6 +233,8 @@ pub struct Plan {
     pub(crate) max_line_ranges: usize,
     pub(crate) detect_duplicates: bool,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The fast path for plain rows, when the plan has one.
+    pub(crate) fast: Option<crate::fast::FastPlan>,
 }
 
 /// The role of a model column, for messages.
@@ -575,7 +577,7 @@ impl Plan {
             .map(|&f| f as usize + 1)
             .max()
             .unwrap_or(0);
-        Ok(Plan {
+        let mut plan = Plan {
             all_specs: (0..specs.len() as u32).collect(),
             header,
             time_field,
@@ -594,7 +596,10 @@ impl Plan {
             max_line_ranges: ctx.max_line_ranges,
             detect_duplicates: ctx.detect_duplicates,
             diagnostics,
-        })
+            fast: None,
+        };
+        plan.fast = crate::fast::FastPlan::compile(&plan);
+        Ok(plan)
     }
 
     /// Non-fatal findings of compilation (`H003`–`H005`), without file name.

@@ -1173,3 +1173,130 @@ fn plan_is_shared_and_outcomes_move_between_threads() {
     send::<FileResult>();
     send::<Duplicates>();
 }
+
+/// The fast path (`fast.rs`) against the general path: for rows mixing
+/// plain values with every kind of remarkable one, both give the same row
+/// outcomes, records and chunk outcome (counters, findings, statistics,
+/// duplicate keys, time heuristics).
+mod fast_path {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Candidate values per column kind: plain ones first (most rows are
+    /// plain), then edge cases.
+    fn values(kind: &str) -> &'static [&'static str] {
+        match kind {
+            "time" => &[
+                T,
+                "1699999999999",
+                "",
+                "NA",
+                "0",
+                "1900000000000",
+                "1699999940",
+                "x1",
+                "-5",
+                "99999999999999999999",
+            ],
+            "dim" => &["web-1", "eu-west-1a", "", "NA", "a,b", "é"],
+            "DOUBLE" => &[
+                "0.5", "-0.0", "12", "", "NA", "1e3", "nan", "1,5", "inf", "x",
+            ],
+            "BIGINT" => &["12", "-7", "", "NA", "1.5", "99999999999999999999", "+3"],
+            "BOOLEAN" => &["true", "false", "", "NA", "TRUE", "1", "yes"],
+            "VARCHAR" => &["up", "down", "", "NA", "ü"],
+            "TIMESTAMP" => &["1700000000", "", "NA", "x"],
+            _ => unreachable!(),
+        }
+    }
+
+    /// `(model, header, kinds of the header's columns)`.
+    fn cases() -> Vec<(&'static str, &'static [&'static str], Vec<&'static str>)> {
+        vec![
+            (
+                MULTI,
+                MULTI_HEADER,
+                vec![
+                    "time",
+                    "dim",
+                    "dim",
+                    "DOUBLE",
+                    "BIGINT",
+                    "BOOLEAN",
+                    "VARCHAR",
+                    "TIMESTAMP",
+                ],
+            ),
+            (
+                MIXED_ALL,
+                MIXED_ALL_HEADER,
+                vec!["time", "dim", "DOUBLE", "DOUBLE", "BIGINT", "BIGINT"],
+            ),
+        ]
+    }
+
+    fn outcome_text(plan: &Plan, recs: &[OwnedRecord], fast: bool) -> (String, Vec<WriteRecord>) {
+        let mut c = ChunkChecker::new(plan);
+        if !fast {
+            c = c.general_only();
+        }
+        let mut rows = Vec::new();
+        let mut built = Vec::new();
+        for r in recs {
+            let rec = r.as_record().with_utf8_checked(true);
+            rows.push(c.check_and_build(&rec, &mut built));
+        }
+        (format!("{rows:?}\n{:?}", c.finish()), built)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn fast_and_general_paths_agree(
+            case in 0usize..2,
+            null in prop_oneof![Just(None), Just(Some("NA"))],
+            dups in any::<bool>(),
+            picks in proptest::collection::vec(
+                proptest::collection::vec((0usize..16, any::<bool>(), 0u8..4), 8), 1..40),
+        ) {
+            let (json, header, kinds) = &cases()[case];
+            let d = CsvDialect {
+                null_value: null.map(str::to_owned),
+                ..CsvDialect::default()
+            };
+            let c = CheckContext {
+                detect_duplicates: dups,
+                table: Some(TableRetention::default()),
+                ..ctx()
+            };
+            let h = H::with(json, header, &c, &d);
+            prop_assert!(h.plan.fast.is_some());
+            let recs: Vec<OwnedRecord> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let mut r = OwnedRecord::default();
+                    for (k, &(pick, quoted, plain)) in kinds.iter().zip(row) {
+                        let vals = values(k);
+                        // Three rows in four are plain.
+                        let v = if plain > 0 { vals[pick % 2] } else { vals[pick % vals.len()] };
+                        r.push_field(v.as_bytes(), quoted && pick % 3 == 0);
+                    }
+                    r.position = Position { byte: 50 * i as u64, line: 2 + i as u64, record: 1 + i as u64 };
+                    r
+                })
+                .collect();
+            let fast = outcome_text(&h.plan, &recs, true);
+            let general = outcome_text(&h.plan, &recs, false);
+            prop_assert_eq!(fast, general);
+        }
+    }
+
+    #[test]
+    fn models_with_a_measure_name_column_have_no_fast_path() {
+        let h = H::new(MIXED_BY_NAME, MIXED_HEADER);
+        assert!(h.plan.fast.is_none());
+        assert!(H::new(MULTI, MULTI_HEADER).plan.fast.is_some());
+    }
+}
