@@ -108,16 +108,30 @@
 //! workers parse later chunks, so that the consumer's merging overlaps the
 //! parsing.
 //!
+//! Reading overlaps parsing too: with more than one thread, a job on the
+//! pool reads the next window (half of [`ReadOptions::window_bytes`]) into
+//! a second buffer while the other workers parse the current one, so that
+//! no core waits on the `read` copy. The next window lands after a
+//! headroom (1/8 of a window, at most 64 KiB): the current window's
+//! incomplete last record is copied in front of it, or, when longer than
+//! the headroom, the read bytes move. Then the buffers swap. A run stopped
+//! by [`ControlFlow::Break`](std::ops::ControlFlow::Break) stops the read
+//! early and keeps what was read; a read error is returned once the
+//! records before it were delivered.
+//!
 //! # Memory
 //!
-//! Bounded whatever the file size: the window buffer
-//! ([`ReadOptions::window_bytes`], 4 MiB by default) plus, per worker, the
-//! spans, issues and unescaped bytes of one record, plus the outputs of
-//! one window's chunks (8 by default) until they are delivered. A record
-//! longer than half a window grows the buffer up to
-//! `max_record_bytes + window_bytes / 2 + read_bytes` (18.1 MiB by
-//! default); beyond `max_record_bytes` the record is skipped with that
-//! buffer. For ordinary files that is about 4.5 MiB with two threads.
+//! Bounded whatever the file size: the window buffers
+//! ([`ReadOptions::window_bytes`], 4 MiB by default: one window, or two
+//! of half the size with more than one thread, plus a headroom of at most
+//! 64 KiB each) plus, per worker, the spans, issues and unescaped bytes of
+//! one record, plus the outputs of one window's chunks (at least 4 per
+//! thread) until they are delivered. A record longer than half a window
+//! grows its buffer up to about `max_record_bytes + window_bytes`
+//! (18 MiB by default; the other buffer is given back to its normal size
+//! when it is next filled); beyond `max_record_bytes` the record is
+//! skipped with that buffer. For ordinary files that is about 4.5 MiB
+//! with two threads.
 //!
 //! # Speed
 //!

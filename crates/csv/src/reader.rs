@@ -4,6 +4,7 @@
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use memchr::memchr;
 use tsload_model::effective::CsvDialect;
@@ -23,10 +24,14 @@ pub struct ReadOptions {
     /// Worker threads for [`CsvReader::run`]; `1` parses on the calling
     /// thread with the same code. Default: the available parallelism.
     pub threads: usize,
-    /// Bytes read before a window is parsed (default 4 MiB). The window
-    /// buffer is the reader's main memory use.
+    /// The reader's buffer memory for input bytes, its main memory use
+    /// (default 4 MiB). With one thread, windows of this size are read and
+    /// parsed in turn; with more, windows of half this size, each read
+    /// into a second buffer while the workers parse the one before.
     pub window_bytes: usize,
-    /// Nominal size of one parallel chunk (default 512 KiB).
+    /// Nominal size of one parallel chunk (default 512 KiB); smaller when
+    /// a window would have fewer than 4 chunks per thread, so that the
+    /// workers finish a window at about the same time.
     pub chunk_bytes: usize,
     /// Largest single `read` call (default 128 KiB: on the target VMs the
     /// kernel copy slows down sharply above that).
@@ -202,6 +207,67 @@ struct Oversize {
     raw_len: u32,
 }
 
+/// The next window, read by a worker while the others parse the current
+/// one (the parallel driver only). Its bytes sit after a headroom, so that
+/// the current window's incomplete last record can be copied in front of
+/// them; a longer one moves them instead.
+#[derive(Default)]
+struct Ahead {
+    buf: Vec<u8>,
+    /// Where the read bytes start (the headroom before them).
+    from: usize,
+    /// End of the read bytes.
+    filled: usize,
+    /// The input ended.
+    eof: bool,
+    /// `buf[from..filled]` holds bytes not yet taken by [`CsvReader::refill`].
+    ready: bool,
+    /// The read failed after `filled`: reported once those bytes are taken.
+    err: Option<io::Error>,
+}
+
+impl Ahead {
+    /// Reads up to `window` bytes after `headroom`, in calls of at most
+    /// `read_bytes`, until the input ends, a read fails or `stop` is set.
+    fn read<R: Read>(
+        &mut self,
+        src: &mut R,
+        headroom: usize,
+        window: usize,
+        read_bytes: usize,
+        stop: &AtomicBool,
+    ) {
+        let want = headroom + window;
+        if self.buf.len() > want {
+            // Grown for a long record: give the memory back.
+            self.buf = Vec::new();
+        }
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        self.from = headroom;
+        self.filled = headroom;
+        self.eof = false;
+        self.err = None;
+        while self.filled < want && !stop.load(Ordering::Relaxed) {
+            let to = (self.filled + read_bytes).min(want);
+            match src.read(&mut self.buf[self.filled..to]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.err = Some(e);
+                    break;
+                }
+            }
+        }
+        self.ready = true;
+    }
+}
+
 /// The CSV reader. See the crate documentation for the semantics.
 ///
 /// ```
@@ -237,6 +303,7 @@ pub struct CsvReader<R> {
     stats: ReadStats,
     pool: Option<Arc<rayon::ThreadPool>>,
     oversize: Oversize,
+    ahead: Ahead,
 }
 
 impl<R: Read + Send> CsvReader<R> {
@@ -281,6 +348,7 @@ impl<R: Read + Send> CsvReader<R> {
             stats: ReadStats::default(),
             pool: None,
             oversize: Oversize::default(),
+            ahead: Ahead::default(),
             opts: ReadOptions {
                 window_bytes: opts.window_bytes.max(1),
                 chunk_bytes: opts.chunk_bytes.max(1),
@@ -404,9 +472,29 @@ impl<R: Read + Send> CsvReader<R> {
         self.pos = parsed.end;
     }
 
+    /// Bytes read per window: half the buffer memory when a second buffer
+    /// is read ahead (more than one thread).
+    fn window(&self) -> usize {
+        if self.opts.threads > 1 {
+            (self.opts.window_bytes / 2).max(1)
+        } else {
+            self.opts.window_bytes
+        }
+    }
+
+    /// The nominal chunk size: at least 4 chunks per thread in a window.
+    fn chunk(&self) -> usize {
+        let per_thread = self.window().div_ceil(4 * self.opts.threads);
+        self.opts.chunk_bytes.min(per_thread).max(1)
+    }
+
     /// Moves the unconsumed bytes to the front and reads until the window
     /// is full (growing it for a long pending record) or the input ends.
+    /// Takes the window read ahead by the parallel driver if there is one.
     fn refill(&mut self) -> io::Result<()> {
+        if self.ahead.ready {
+            return self.take_ahead();
+        }
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
@@ -414,7 +502,7 @@ impl<R: Read + Send> CsvReader<R> {
         }
         self.validity.reset(0);
         self.parser.reset_scanner();
-        let window = self.opts.window_bytes;
+        let window = self.window();
         let target = window.max(self.filled + window / 2 + 1);
         while self.filled < target && !self.eof {
             let want = (self.filled + self.opts.read_bytes).min(target);
@@ -434,10 +522,40 @@ impl<R: Read + Send> CsvReader<R> {
         Ok(())
     }
 
-    /// Skips the record at `pos`, longer than the limit and unterminated in
-    /// the buffer, reading on with a bounded buffer until it ends. Returns
-    /// its absolute position; [`Self::oversize`] describes it.
-    #[cold]
+    /// Makes the window read ahead the buffer, with the unconsumed bytes of
+    /// the current one in front of it: copied into the headroom when they
+    /// fit (the usual incomplete last record), else the read bytes move.
+    /// The old buffer becomes the next read-ahead buffer.
+    fn take_ahead(&mut self) -> io::Result<()> {
+        let a = &mut self.ahead;
+        a.ready = false;
+        let tail = &self.buf[self.pos..self.filled];
+        let n = a.filled - a.from;
+        let at = if tail.len() <= a.from {
+            let at = a.from - tail.len();
+            a.buf[at..a.from].copy_from_slice(tail);
+            at
+        } else {
+            let need = tail.len() + n;
+            if a.buf.len() < need {
+                a.buf.resize(need, 0);
+            }
+            a.buf.copy_within(a.from..a.filled, tail.len());
+            a.buf[..tail.len()].copy_from_slice(tail);
+            0
+        };
+        self.filled = at + tail.len() + n;
+        self.pos = at;
+        std::mem::swap(&mut self.buf, &mut a.buf);
+        self.eof = a.eof;
+        self.validity.reset(at);
+        self.parser.reset_scanner();
+        match a.err.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the pending, unterminated record is surely longer than the
     /// limit. A record may end with a `\r` the parser cannot judge yet (a
     /// `\n` may follow), so one byte more than the limit is not enough: a
@@ -447,6 +565,10 @@ impl<R: Read + Send> CsvReader<R> {
         self.filled - self.pos > self.opts.max_record_bytes.saturating_add(1)
     }
 
+    /// Skips the record at `pos`, longer than the limit and unterminated in
+    /// the buffer, reading on with a bounded buffer until it ends. Returns
+    /// its absolute position; [`Self::oversize`] describes it.
+    #[cold]
     fn skip_oversized(&mut self) -> Result<Position, ReadError> {
         let position = self.base;
         let cfg = self.parser.cfg.clone();
@@ -546,7 +668,7 @@ impl<R: Read + Send> CsvReader<R> {
             if !self.eof {
                 self.refill()?;
             }
-            let chunk = self.opts.chunk_bytes;
+            let chunk = self.chunk();
             let stop = match &pool {
                 Some(pool) if self.filled - self.pos > chunk => {
                     self.parallel_window(pool, &make_sink, &mut on_chunk)
@@ -620,8 +742,11 @@ impl<R: Read + Send> CsvReader<R> {
     }
 
     /// Speculative parallel parse of the buffered window; see the crate
-    /// docs. Returns how the last accepted chunk stopped (`None`: stopped
-    /// by `on_chunk`).
+    /// docs. Unless the input ended, one job reads the next window into
+    /// the read-ahead buffer meanwhile (taken by the next
+    /// [`CsvReader::refill`]), so that no core waits on the `read` copy.
+    /// Returns how the last accepted chunk stopped (`None`: stopped by
+    /// `on_chunk`).
     fn parallel_window<S, M, F>(
         &mut self,
         pool: &rayon::ThreadPool,
@@ -634,7 +759,8 @@ impl<R: Read + Send> CsvReader<R> {
         F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
     {
         let buf = &self.buf[..self.filled];
-        let (from, eof, chunk) = (self.pos, self.eof, self.opts.chunk_bytes);
+        let (from, eof, chunk) = (self.pos, self.eof, self.chunk());
+        let (window, read_bytes) = (self.window(), self.opts.read_bytes);
         let n = (buf.len() - from).div_ceil(chunk);
         let nominal = |k: usize| from + k * chunk;
         let limit = |k: usize| {
@@ -651,6 +777,10 @@ impl<R: Read + Send> CsvReader<R> {
             base: &mut self.base,
             totals: &mut self.stats,
         };
+        let (src, ahead) = (&mut self.src, &mut self.ahead);
+        let headroom = headroom(window);
+        // Set when delivery stops early: the read-ahead need not finish.
+        let stop = AtomicBool::new(false);
         // Chunks are parsed on the pool and delivered on this thread as
         // soon as they are next in order, so that the consumer's merging
         // overlaps the parsing of later chunks instead of waiting for the
@@ -658,6 +788,11 @@ impl<R: Read + Send> CsvReader<R> {
         type Spec<O> = Option<(usize, crate::chunk::ChunkRun, O)>;
         let (tx, rx) = std::sync::mpsc::channel::<(usize, Spec<S::Output>)>();
         pool.in_place_scope(|scope| {
+            if !eof && !ahead.ready {
+                // Spawned first, so that a worker starts it at once.
+                let stop = &stop;
+                scope.spawn(move |_| ahead.read(src, headroom, window, read_bytes, stop));
+            }
             for k in 0..n {
                 let tx = tx.clone();
                 let cfg = &cfg;
@@ -698,30 +833,44 @@ impl<R: Read + Send> CsvReader<R> {
                     None => return rx.recv().ok(),
                 }
             };
-            while let Some((k, spec)) = recv() {
-                pending[k] = Some(spec);
-                while let Some(spec) = pending.get_mut(next).and_then(Option::take) {
-                    let (run, output) = match spec {
-                        Some((start, run, output)) if start == at => (run, output),
-                        _ => {
-                            // Wrong guess: parse from the true boundary.
-                            cursor.totals.reparsed_chunks += 1;
-                            let mut sink = make_sink();
-                            let run = run_chunk(parser, buf, at, limit(next), eof, &mut sink);
-                            (run, sink.finish())
+            let mut deliver = || {
+                while let Some((k, spec)) = recv() {
+                    pending[k] = Some(spec);
+                    while let Some(spec) = pending.get_mut(next).and_then(Option::take) {
+                        let (run, output) = match spec {
+                            Some((start, run, output)) if start == at => (run, output),
+                            _ => {
+                                // Wrong guess: parse from the true boundary.
+                                cursor.totals.reparsed_chunks += 1;
+                                let mut sink = make_sink();
+                                let run = run_chunk(parser, buf, at, limit(next), eof, &mut sink);
+                                (run, sink.finish())
+                            }
+                        };
+                        cursor.deliver(run.end, run.stats, output, on_chunk)?;
+                        at = run.end;
+                        if run.stop != Stop::Limit {
+                            return Some(run.stop);
                         }
-                    };
-                    cursor.deliver(run.end, run.stats, output, on_chunk)?;
-                    at = run.end;
-                    if run.stop != Stop::Limit {
-                        return Some(run.stop);
+                        next += 1;
                     }
-                    next += 1;
                 }
+                Some(Stop::Limit)
+            };
+            let stopped = deliver();
+            if stopped.is_none() {
+                stop.store(true, Ordering::Relaxed);
             }
-            Some(Stop::Limit)
+            stopped
         })
     }
+}
+
+/// Room kept before a read-ahead window for the incomplete last record of
+/// the current one (1/8 of the window, at most 64 KiB; a longer record
+/// moves the window instead).
+fn headroom(window: usize) -> usize {
+    (window / 8).clamp(1, 64 << 10)
 }
 
 #[cfg(test)]

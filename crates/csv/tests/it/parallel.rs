@@ -2,11 +2,14 @@
 //! separators, doubled quotes and escape characters fall on chunk
 //! boundaries: files of many records, tiny chunks, several threads.
 
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+
 use proptest::prelude::*;
-use tsload_csv::ReadOptions;
+use tsload_csv::{ChunkSink, CsvReader, ReadError, ReadOptions, Record};
 use tsload_model::effective::CsvDialect;
 
-use crate::common::{read_run, read_seq};
+use crate::common::{Rec, read_run, read_seq};
 
 /// A field that stresses chunking: quoted with newlines, separators,
 /// doubled quotes or escapes, or plain.
@@ -66,9 +69,16 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
-    fn parallel_equals_sequential((d, input) in file(), chunk in 1usize..64, threads in 2usize..5) {
+    fn parallel_equals_sequential(
+        (d, input) in file(),
+        chunk in 1usize..64,
+        threads in 2usize..5,
+        window in prop::sample::select(vec![40usize, 100, 512]),
+    ) {
         let seq = read_seq(&input, &d, ReadOptions { threads: 1, ..ReadOptions::default() }, true);
-        let opts = ReadOptions { threads, window_bytes: 512, chunk_bytes: chunk, read_bytes: 37, ..ReadOptions::default() };
+        // Windows of 40 and 100 bytes keep 5 and 12 bytes of headroom for
+        // the read-ahead: most incomplete records move the next window.
+        let opts = ReadOptions { threads, window_bytes: window, chunk_bytes: chunk, read_bytes: 37, ..ReadOptions::default() };
         let par = read_run(&input, &d, opts, true);
         prop_assert_eq!(&seq, &par);
         prop_assert_eq!(seq.bytes, input.len() as u64);
@@ -105,4 +115,136 @@ fn speculation_is_verified_in_a_file_of_multiline_fields() {
     }
     assert_eq!(seq.records.len(), 200);
     assert_eq!(seq.records[199].pos.line, 2 + 199 * 4);
+}
+
+struct Collect(Vec<Rec>);
+
+impl ChunkSink for Collect {
+    type Output = Vec<Rec>;
+    fn record(&mut self, r: &Record<'_>) {
+        self.0.push(Rec::of(r, None));
+    }
+    fn finish(self) -> Vec<Rec> {
+        self.0
+    }
+}
+
+fn numbered(rows: usize) -> Vec<u8> {
+    let mut input = b"a,b,c\n".to_vec();
+    for i in 0..rows {
+        input.extend_from_slice(format!("{i},\"q,{i}\",{}\n", "x".repeat(i % 50)).as_bytes());
+    }
+    input
+}
+
+fn two_threads(window_bytes: usize) -> ReadOptions {
+    ReadOptions {
+        threads: 2,
+        window_bytes,
+        chunk_bytes: window_bytes / 4,
+        read_bytes: 1000,
+        ..ReadOptions::default()
+    }
+}
+
+/// `run` stopped by `ControlFlow::Break` leaves the reader after the last
+/// delivered chunk, although the next window was being read meanwhile:
+/// reading on, record by record or with `run`, yields the rest.
+#[test]
+fn reading_goes_on_after_a_stopped_run() {
+    let input = numbered(3000);
+    let d = CsvDialect::default();
+    let seq = read_seq(&input, &d, ReadOptions::tiny(1), true).records;
+    for (window, stops) in [(4096, 1), (4096, 3), (32 << 10, 1), (300, 2)] {
+        let mut rdr = CsvReader::new(&input[..], &d, two_threads(window)).unwrap();
+        rdr.header().unwrap();
+        let mut got = Vec::new();
+        // Stop after `stops` chunks, then once more with `run`.
+        for _ in 0..2 {
+            let mut left = stops;
+            rdr.run(
+                || Collect(Vec::new()),
+                |done| {
+                    got.extend(done.output.into_iter().map(|mut r| {
+                        r.pos = r.pos.rebase(done.base);
+                        r
+                    }));
+                    left -= 1;
+                    if left == 0 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )
+            .unwrap();
+            assert_eq!(rdr.position().record, got.len() as u64 + 1);
+        }
+        assert!(got.len() < seq.len(), "window {window}: stopped early");
+        while let Some(r) = rdr.read_record().unwrap() {
+            got.push(Rec::of(&r, None));
+        }
+        assert_eq!(got, seq, "window {window}, {stops} chunks a run");
+        assert_eq!(rdr.stats().bytes, input.len() as u64);
+    }
+}
+
+/// A source that fails after `ok` bytes.
+struct FailsAfter<'a> {
+    data: &'a [u8],
+    ok: usize,
+}
+
+impl Read for FailsAfter<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.ok == 0 {
+            return Err(io::Error::other("disk on fire"));
+        }
+        let n = out.len().min(self.ok).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+/// A read error (also one met while reading ahead) stops the run with that
+/// error, after the records before it were delivered, in order.
+#[test]
+fn a_read_error_ends_the_run_after_the_records_before_it() {
+    let input = numbered(3000);
+    let d = CsvDialect::default();
+    let seq = read_seq(&input, &d, ReadOptions::tiny(1), true).records;
+    for (window, ok) in [
+        (4096, 10_000),
+        (4096, 4096 * 5 + 17),
+        (300, 1234),
+        (16 << 10, 70_000),
+    ] {
+        let src = FailsAfter { data: &input, ok };
+        let mut rdr = CsvReader::new(src, &d, two_threads(window)).unwrap();
+        rdr.header().unwrap();
+        let mut got = Vec::new();
+        let err = rdr
+            .run(
+                || Collect(Vec::new()),
+                |done| {
+                    got.extend(done.output.into_iter().map(|mut r| {
+                        r.pos = r.pos.rebase(done.base);
+                        r
+                    }));
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, ReadError::Io(ref e) if e.to_string() == "disk on fire"));
+        assert_eq!(got[..], seq[..got.len()], "window {window}");
+        // The windows before the failing one were delivered whole.
+        assert!(!got.is_empty());
+        assert!(
+            rdr.position().byte + 2 * window as u64 >= ok as u64,
+            "window {window}: stopped at {:?}",
+            rdr.position()
+        );
+    }
 }
