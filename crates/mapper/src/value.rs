@@ -124,7 +124,8 @@ fn integer_fault(b: &[u8], signed: bool) -> Fault {
 /// Whether the eight bytes of `v` (little-endian) are all ASCII digits
 /// (SWAR, as in fast_float: the high nibbles are 3, and stay 3 after
 /// adding 6).
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 fn is_eight_digits(v: u64) -> bool {
     ((v & 0xF0F0_F0F0_F0F0_F0F0)
         | ((v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4))
@@ -133,7 +134,8 @@ fn is_eight_digits(v: u64) -> bool {
 
 /// The value of eight ASCII digits (little-endian in `v`, first digit in
 /// the low byte): three multiplications instead of eight steps (Lemire).
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 fn eight_digits(v: u64) -> u64 {
     const MASK: u64 = 0x0000_00FF_0000_00FF;
     const MUL1: u64 = 100 + (1_000_000 << 32);
@@ -146,13 +148,50 @@ fn eight_digits(v: u64) -> u64 {
         >> 32
 }
 
-/// The value of 1 to 19 ASCII digits (`None` if any byte is not a digit):
-/// the leading `len % 8` digits one at a time, then eight at a time. 19
-/// digits always fit a `u64`.
-#[inline]
+/// Up to eight bytes as a little-endian word, right-aligned behind ASCII
+/// `0`s (leading zeros change no value): `b"123"` reads as `b"00000123"`.
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
+fn padded8(b: &[u8]) -> u64 {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let n = b.len();
+    debug_assert!(n <= 8);
+    if n >= 4 {
+        // Two overlapping 4-byte loads (no copy loop, no `memcpy` call):
+        // the last four bytes on top, the first four below them, `0`s
+        // underneath. Overlapping bytes are equal, so or-ing them is fine.
+        let first = u64::from(u32::from_le_bytes(b[..4].try_into().expect("4 bytes")));
+        let last = u64::from(u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes")));
+        let pad = 8 * (8 - n) as u32;
+        let zeros = ZEROS & ((1u64 << pad) - 1);
+        (last << 32) | (first << pad) | zeros
+    } else {
+        b.iter()
+            .fold(ZEROS, |w, &c| (w >> 8) | (u64::from(c) << 56))
+    }
+}
+
+/// The value of 1 to 19 ASCII digits (`None` if any byte is not a digit).
+/// Up to 16 digits take one or two eight-digit words (the first one padded
+/// with zeros); longer runs take the leading `len % 8` digits one at a
+/// time, then eight at a time. 19 digits always fit a `u64`.
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 fn digits_value(b: &[u8]) -> Option<u64> {
     debug_assert!((1..=19).contains(&b.len()));
-    let head = b.len() % 8;
+    let n = b.len();
+    if n <= 8 {
+        let w = padded8(b);
+        return is_eight_digits(w).then(|| eight_digits(w));
+    }
+    if n <= 16 {
+        let (hi, lo) = b.split_at(n - 8);
+        let w1 = padded8(hi);
+        let w2 = u64::from_le_bytes(lo.try_into().expect("8 bytes"));
+        return (is_eight_digits(w1) && is_eight_digits(w2))
+            .then(|| eight_digits(w1) * 100_000_000 + eight_digits(w2));
+    }
+    let head = n % 8;
     let mut v: u64 = 0;
     for &c in &b[..head] {
         let d = c.wrapping_sub(b'0');
@@ -174,16 +213,11 @@ fn digits_value(b: &[u8]) -> Option<u64> {
 /// Parses an epoch integer (`^[0-9]+$`) and scales it to nanoseconds.
 /// Returns the nanoseconds and the number of significant digits (for the
 /// time-unit heuristic).
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 pub(crate) fn parse_epoch(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault> {
-    if b.is_empty() || b.len() > 40 {
-        return Err(if b.is_empty() {
-            Fault::NotNumber
-        } else {
-            integer_fault(b, false)
-        });
-    }
-    if b.len() <= 19
+    if !b.is_empty()
+        && b.len() <= 19
         && let Some(v) = digits_value(b)
     {
         // Fast path: up to 19 digits, no sign, nothing else.
@@ -195,6 +229,20 @@ pub(crate) fn parse_epoch(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault>
             .checked_mul(unit_nanos)
             .map(|ns| (ns, sig))
             .ok_or(Fault::Overflow);
+    }
+    parse_epoch_slow(b, unit_nanos)
+}
+
+/// [`parse_epoch`] off its fast path: empty, long or not digits.
+#[cold]
+#[inline(never)]
+fn parse_epoch_slow(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault> {
+    if b.is_empty() || b.len() > 40 {
+        return Err(if b.is_empty() {
+            Fault::NotNumber
+        } else {
+            integer_fault(b, false)
+        });
     }
     let mut v: u64 = 0;
     let mut sig: u8 = 0;
@@ -221,21 +269,30 @@ pub(crate) fn parse_epoch(b: &[u8], unit_nanos: i64) -> Result<(i64, u8), Fault>
 }
 
 /// Parses a BIGINT: `^[+-]?[0-9]+$` within i64.
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 pub(crate) fn parse_bigint(b: &[u8]) -> Result<i64, Fault> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
         _ => (false, b),
     };
-    if digits.is_empty() || digits.len() > 40 {
-        return Err(integer_fault(b, true));
-    }
-    if digits.len() <= 18
+    if !digits.is_empty()
+        && digits.len() <= 18
         && let Some(v) = digits_value(digits)
     {
         // Fast path: 18 digits are below 10^18 < 2^63, no overflow checks.
         return Ok(if neg { -(v as i64) } else { v as i64 });
+    }
+    parse_bigint_slow(b, neg, digits)
+}
+
+/// [`parse_bigint`] off its fast path: empty, long or not digits.
+#[cold]
+#[inline(never)]
+fn parse_bigint_slow(b: &[u8], neg: bool, digits: &[u8]) -> Result<i64, Fault> {
+    if digits.is_empty() || digits.len() > 40 {
+        return Err(integer_fault(b, true));
     }
     let mut v: u64 = 0;
     for &c in digits {
@@ -312,13 +369,58 @@ const POW10: [f64; 23] = [
 /// exponent): a mantissa below 2^53 and at most 22 fraction digits give the
 /// correctly rounded value with one division. `None` when it does not
 /// apply (the caller then uses the standard parser).
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 fn fast_decimal(b: &[u8]) -> Option<f64> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
         _ => (false, b),
     };
+    let (m, scale) = if digits.len() <= 8 {
+        short_decimal(digits)?
+    } else {
+        long_decimal(digits)?
+    };
+    let v = m as f64 / POW10[scale];
+    Some(if neg { -v } else { v })
+}
+
+/// Mantissa and fraction digits of at most eight bytes of digits with at
+/// most one `.` and at least one digit, in one word (SWAR): the `.` is
+/// found with a zero-byte test, the integer part moved up over it, and the
+/// eight digits converted at once.
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
+fn short_decimal(digits: &[u8]) -> Option<(u64, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    if digits.is_empty() || digits == b"." {
+        return None;
+    }
+    let w = padded8(digits);
+    // Bytes equal to `.` become 0; the exact zero-byte test (no false
+    // positives, unlike the cheaper `(x - 1) & !x` form).
+    let x = w ^ (u64::from(b'.') * ONES);
+    let zero = !(((x & !HIGHS) + !HIGHS) | x | !HIGHS);
+    if zero == 0 {
+        return is_eight_digits(w).then(|| (eight_digits(w), 0));
+    }
+    // Byte index of the first `.` (the word is right-aligned: the digits
+    // after it are the bytes above it).
+    let p = zero.trailing_zeros() / 8;
+    // Bytes `0..p` (the integer part) move up one byte over the `.`, an
+    // ASCII `0` enters at the bottom; bytes above `p` stay.
+    let below = (1u64 << (8 * p)) - 1;
+    let above = !((below << 8) | 0xFF);
+    let w = ((w & below) << 8) | (w & above) | u64::from(b'0');
+    is_eight_digits(w).then(|| (eight_digits(w), 7 - p as usize))
+}
+
+/// [`short_decimal`] for longer inputs, one byte at a time (at most 19
+/// digits). Kept out of line: short values are the common case.
+#[inline(never)]
+fn long_decimal(digits: &[u8]) -> Option<(u64, usize)> {
     if digits.len() > 19 {
         return None;
     }
@@ -339,17 +441,23 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
     if n == 0 || m > (1 << 53) {
         return None;
     }
-    let scale = frac.map_or(0, |i| digits.len() - i - 1);
-    let v = m as f64 / POW10[scale];
-    Some(if neg { -v } else { v })
+    Some((m, frac.map_or(0, |i| digits.len() - i - 1)))
 }
 
 /// Parses a DOUBLE: the grammar above, and finite.
-#[inline]
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 pub(crate) fn parse_double(b: &[u8]) -> Result<f64, Fault> {
     if let Some(v) = fast_decimal(b) {
         return Ok(v);
     }
+    parse_double_slow(b)
+}
+
+/// [`parse_double`] off its fast path: exponents, long mantissas, errors.
+#[cold]
+#[inline(never)]
+fn parse_double_slow(b: &[u8]) -> Result<f64, Fault> {
     if !looks_like_double(b) {
         return Err(double_fault(b));
     }
@@ -527,6 +635,12 @@ mod tests {
         use super::super::*;
         use proptest::prelude::*;
 
+        /// [`long_decimal`] without its length guard: the reference for
+        /// [`short_decimal`].
+        fn long_decimal_any(b: &[u8]) -> Option<(u64, usize)> {
+            if b.len() > 19 { None } else { long_decimal(b) }
+        }
+
         proptest! {
             #[test]
             fn bigint_agrees_with_std(v in any::<i64>()) {
@@ -545,6 +659,19 @@ mod tests {
             fn fast_decimals_agree_with_std(int in 0u64..10_000_000_000, frac in 0u64..100_000_000, neg: bool, w in 0usize..12) {
                 let s = format!("{}{int}.{frac:0w$}", if neg { "-" } else { "" });
                 prop_assert_eq!(parse_double(s.as_bytes()), Ok(s.parse::<f64>().unwrap()));
+            }
+
+            #[test]
+            fn padded8_pads_with_zeros(b in proptest::collection::vec(any::<u8>(), 0..9)) {
+                let mut want = [b'0'; 8];
+                want[8 - b.len()..].copy_from_slice(&b);
+                prop_assert_eq!(padded8(&b), u64::from_le_bytes(want));
+            }
+
+            #[test]
+            fn short_decimals_agree_with_the_byte_loop(b in proptest::collection::vec(prop_oneof![
+                6 => b'0'..=b'9', 2 => Just(b'.'), 1 => Just(b'-'), 1 => any::<u8>()], 0..9)) {
+                prop_assert_eq!(short_decimal(&b), long_decimal_any(&b));
             }
 
             #[test]
