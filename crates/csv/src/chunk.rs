@@ -1,10 +1,11 @@
 //! Parsing a run of records from a record boundary: the unit of work of the
 //! sequential reader and of each parallel worker.
 //!
-//! Encoding checks run per block, not per field: `str::from_utf8` (which has
-//! a word-at-a-time ASCII path) and a `memchr` for NUL over 64 KiB at a
-//! time, ahead of the records. The few bad offsets they find are attached to
-//! the records that hold them on a cold path.
+//! Encoding checks run per block, not per field, over 64 KiB at a time
+//! ahead of the records: one vector pass tells whether the block is plain
+//! ASCII without NUL (the usual case, then nothing else runs); otherwise
+//! `str::from_utf8` and a `memchr` for NUL find the exact offsets. The few
+//! bad offsets are attached to the records that hold them on a cold path.
 
 use memchr::memchr_iter;
 
@@ -12,6 +13,7 @@ use crate::ChunkSink;
 use crate::parser::{FieldCursor, Parsed, Parser};
 use crate::record::Position;
 use crate::rules;
+use crate::scan::plain_ascii;
 
 /// Bytes validated ahead of the parser in one go.
 const VALIDATE_BLOCK: usize = 64 * 1024;
@@ -26,6 +28,9 @@ pub(crate) struct Validity {
     nul: Vec<usize>,
     next_bad: usize,
     next_nul: usize,
+    /// The smallest offset of a finding not attached yet (`usize::MAX`:
+    /// none), so that a clean record costs one comparison.
+    next_finding: usize,
 }
 
 impl Validity {
@@ -38,6 +43,7 @@ impl Validity {
             nul: Vec::new(),
             next_bad: 0,
             next_nul: 0,
+            next_finding: usize::MAX,
         }
     }
 
@@ -48,14 +54,30 @@ impl Validity {
         self.nul.clear();
         self.next_bad = 0;
         self.next_nul = 0;
+        self.next_finding = usize::MAX;
     }
 
-    #[inline]
+    fn update_next_finding(&mut self) {
+        let bad = self.bad_utf8.get(self.next_bad).copied();
+        let nul = self.nul.get(self.next_nul).copied();
+        self.next_finding = bad.unwrap_or(usize::MAX).min(nul.unwrap_or(usize::MAX));
+    }
+
+    #[inline(never)]
     fn ensure(&mut self, buf: &[u8], upto: usize, eof: bool) {
+        self.check(buf, upto, eof);
+        self.update_next_finding();
+    }
+
+    fn check(&mut self, buf: &[u8], upto: usize, eof: bool) {
         while self.checked < upto {
             let from = self.checked;
             let to = upto.max(from + VALIDATE_BLOCK).min(buf.len());
             let block = &buf[from..to];
+            if plain_ascii(block) {
+                self.checked = to;
+                continue;
+            }
             self.nul.extend(memchr_iter(0, block).map(|i| from + i));
             let mut at = 0;
             loop {
@@ -99,11 +121,10 @@ impl Validity {
     /// Attaches the encoding findings inside `parsed` to the parser's issues.
     #[inline]
     pub(crate) fn attach(&mut self, buf: &[u8], eof: bool, parser: &mut Parser, parsed: &Parsed) {
-        self.ensure(buf, parsed.end, eof);
-        let end = parsed.end;
-        let has_bad = self.bad_utf8.get(self.next_bad).is_some_and(|&b| b < end);
-        let has_nul = self.nul.get(self.next_nul).is_some_and(|&b| b < end);
-        if has_bad || has_nul {
+        if self.checked < parsed.end {
+            self.ensure(buf, parsed.end, eof);
+        }
+        if self.next_finding < parsed.end {
             self.attach_cold(buf, parser, parsed);
         }
     }
@@ -136,6 +157,7 @@ impl Validity {
             }
         }
         parser.sort_issues();
+        self.update_next_finding();
     }
 }
 

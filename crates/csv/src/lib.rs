@@ -138,13 +138,19 @@
 //! No allocation per record or field. Unquoted fields are found through a
 //! structural index: 64 bytes at a time are compared with the separator,
 //! quote, `\n` and `\r` and turned into a bitmask (SSE2/NEON through the
-//! [`wide`](https://docs.rs/wide) crate, no `unsafe` here), whose set bits
-//! are walked with `trailing_zeros`. Quoted fields use `memchr`. UTF-8 and
-//! NUL checks run per 64 KiB block (`str::from_utf8`, `memchr`), not per
-//! field, and a record says so ([`Record::utf8_known_valid`]) so that
-//! consumers need not check its fields again. Runs of unquoted fields are
-//! split straight off the bitmask; a quote, `\r` or the buffer's end hands
-//! over to the general loop. `benches/read.rs` measures it against a
+//! [`wide`](https://docs.rs/wide) crate, no `unsafe` here). The masks of
+//! 64 blocks (4 KiB) are computed together in a loop that does nothing
+//! else, then walked with `trailing_zeros`; the record loop keeps the
+//! current block and its bits in registers and writes the spans of
+//! unquoted fields into reusable slots (no vector growth per field). A
+//! quote, `\r`, trimming or the buffer's end hands over to the general
+//! loop at the field's start, which parses any field (quoted fields use
+//! `memchr`). UTF-8 and NUL checks run per 64 KiB block, not per field:
+//! one vector pass (`or` and unsigned `min` of 16 bytes at a time) tells
+//! whether the block is plain ASCII without NUL; only otherwise do
+//! `str::from_utf8` and `memchr` look for the exact offsets. A record says
+//! it was checked ([`Record::utf8_known_valid`]) so that consumers need
+//! not check its fields again. `benches/read.rs` measures it against a
 //! newline count and the `csv` crate.
 
 pub mod chunk;

@@ -70,11 +70,63 @@ pub(crate) struct Blank {
 /// Reusable parser state: buffers that records borrow.
 pub(crate) struct Parser {
     pub(crate) cfg: Config,
+    /// [`Config::ascii_structure`], resolved once.
+    ascii_structure: bool,
     needles: Needles,
     scanner: Scanner,
-    pub(crate) spans: Vec<FieldSpan>,
+    pub(crate) spans: Spans,
     pub(crate) issues: Vec<Issue>,
     pub(crate) scratch: Vec<u8>,
+}
+
+/// The field spans of the current record: slots that only grow, of which
+/// the first `len` are the record's, so that the unquoted fast path writes
+/// spans into a slice without growing a vector.
+pub(crate) struct Spans {
+    slots: Vec<FieldSpan>,
+    pub(crate) len: usize,
+}
+
+impl Default for Spans {
+    fn default() -> Self {
+        Self {
+            slots: vec![FieldSpan::default(); 32],
+            len: 0,
+        }
+    }
+}
+
+impl Spans {
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, span: FieldSpan) {
+        if let Some(slot) = self.slots.get_mut(self.len) {
+            *slot = span;
+        } else {
+            self.slots.push(span);
+        }
+        self.len += 1;
+    }
+
+    /// Every slot (the record's and the spare ones).
+    #[inline]
+    fn slots_mut(&mut self) -> &mut [FieldSpan] {
+        &mut self.slots
+    }
+
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[FieldSpan] {
+        &self.slots[..self.len]
+    }
 }
 
 #[inline]
@@ -86,9 +138,10 @@ impl Parser {
     pub(crate) fn new(cfg: Config) -> Self {
         Self {
             needles: Needles::new(cfg.sep, cfg.quote),
+            ascii_structure: cfg.ascii_structure(),
             cfg,
             scanner: Scanner::new(),
-            spans: Vec::with_capacity(32),
+            spans: Spans::default(),
             issues: Vec::new(),
             scratch: Vec::new(),
         }
@@ -152,13 +205,14 @@ impl Parser {
     /// Parses the record starting at `start` (a record boundary that is not
     /// a blank line). `None`: the record does not end inside `buf` and
     /// `eof` is false.
-    #[allow(clippy::many_single_char_names)]
+    ///
+    /// The fast path is small and inlined into the record loop; the general
+    /// loop is a function of its own.
+    #[inline]
     pub(crate) fn parse_record(&mut self, buf: &[u8], start: usize, eof: bool) -> Option<Parsed> {
         self.spans.clear();
         self.issues.clear();
         self.scratch.clear();
-        let len = buf.len();
-        let quote = self.cfg.quote;
         let sep = self.cfg.sep;
         let mut p = start;
         // Fast path: unquoted fields ended by the separator, the record by
@@ -166,28 +220,69 @@ impl Parser {
         // (a quote, `\r`, the end of the buffer) the general loop below
         // takes over at the current field's start, which gives the same
         // result: fields are parsed independently of the ones before.
-        if !self.cfg.trim {
-            while let Some(j) = self.scanner.next(&self.needles, buf, p) {
-                let b = buf[j];
-                if b == sep {
-                    self.spans.push(FieldSpan {
-                        start: (p - start) as u32,
-                        end: (j - start) as u32,
-                        flags: 0,
-                    });
-                    p = j + 1;
-                } else if b == b'\n' {
-                    self.spans.push(FieldSpan {
-                        start: (p - start) as u32,
-                        end: (j - start) as u32,
-                        flags: 0,
-                    });
-                    return Some(self.finish_record(start, j, j + 1, 1));
-                } else {
-                    break;
+        if !self.cfg.trim
+            && let Some((mut base, mut block, mut mask)) = self.scanner.seek(&self.needles, buf, p)
+        {
+            let slots = self.spans.slots_mut();
+            let mut n = 0;
+            let stop = loop {
+                if mask == 0 {
+                    match self
+                        .scanner
+                        .next_block(&self.needles, buf, &mut base, &mut block)
+                    {
+                        Some(m) => {
+                            mask = m;
+                            continue;
+                        }
+                        None => break None,
+                    }
                 }
+                let j = base + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                match (buf.get(j), slots.get_mut(n)) {
+                    (Some(&b), Some(slot)) if b == sep => {
+                        *slot = FieldSpan {
+                            start: (p - start) as u32,
+                            end: (j - start) as u32,
+                            flags: 0,
+                        };
+                        n += 1;
+                        p = j + 1;
+                    }
+                    _ => break Some(j),
+                }
+            };
+            self.spans.len = n;
+            if let Some(j) = stop
+                && buf[j] == b'\n'
+            {
+                self.spans.push(FieldSpan {
+                    start: (p - start) as u32,
+                    end: (j - start) as u32,
+                    flags: 0,
+                });
+                return Some(self.finish_record(start, j, j + 1, 1));
             }
         }
+        self.parse_fields(buf, start, p, eof)
+    }
+
+    /// The general loop of [`Parser::parse_record`]: the fields of the
+    /// record at `start` from `p`, a field start (the fields before it are
+    /// in `spans`).
+    #[inline(never)]
+    #[allow(clippy::many_single_char_names)]
+    fn parse_fields(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        mut p: usize,
+        eof: bool,
+    ) -> Option<Parsed> {
+        let len = buf.len();
+        let quote = self.cfg.quote;
+        let sep = self.cfg.sep;
         let mut quoted_lines = 0u64;
         let (raw_end, end, term_lines);
         loop {
@@ -364,15 +459,7 @@ impl Parser {
     fn finish_record(&mut self, start: usize, raw_end: usize, end: usize, lines: u64) -> Parsed {
         let raw_len = raw_end - start;
         if raw_len > self.cfg.max_record {
-            // Same outcome whether or not the record fitted the buffer
-            // (see `CsvReader::skip_oversized`): no fields, one issue.
-            self.spans.clear();
-            self.issues.clear();
-            self.issues.push(Issue {
-                rule: &rules::RECORD_TOO_LARGE,
-                field: None,
-                offset: 0,
-            });
+            self.oversized();
         } else if let Some(n) = self.cfg.expected_fields
             && n != self.spans.len()
         {
@@ -386,7 +473,7 @@ impl Parser {
         // unterminated quote at the end of the input, trimming inside quotes
         // after the line breaks they hold); the record's contract is offset
         // order, whichever path parsed it. Usually zero or one issue.
-        if !self.issues.is_sorted_by_key(|i| i.offset) {
+        if self.issues.len() > 1 && !self.issues.is_sorted_by_key(|i| i.offset) {
             self.issues.sort_by_key(|i| i.offset);
         }
         Parsed {
@@ -395,6 +482,19 @@ impl Parser {
             raw_len,
             lines,
         }
+    }
+
+    /// Same outcome whether or not an oversized record fitted the buffer
+    /// (see `CsvReader::skip_oversized`): no fields, one issue.
+    #[cold]
+    fn oversized(&mut self) {
+        self.spans.clear();
+        self.issues.clear();
+        self.issues.push(Issue {
+            rule: &rules::RECORD_TOO_LARGE,
+            field: None,
+            offset: 0,
+        });
     }
 
     /// Starts (if needed) the scratch copy of a quoted field and appends
@@ -453,6 +553,7 @@ impl Parser {
     }
 
     /// The record view of the last parsed record, at `position`.
+    #[inline]
     pub(crate) fn record<'a>(
         &'a self,
         buf: &'a [u8],
@@ -468,11 +569,11 @@ impl Parser {
         // The encoding checks ran over the record (`chunk::Validity`)
         // unless it is oversized; unquoting removes only structural bytes,
         // which keeps the fields valid when those are ASCII.
-        let checked = parsed.raw_len <= self.cfg.max_record && self.cfg.ascii_structure();
+        let checked = parsed.raw_len <= self.cfg.max_record && self.ascii_structure;
         Record::from_parts(
             input,
             &self.scratch,
-            &self.spans,
+            self.spans.as_slice(),
             &self.issues,
             position,
             parsed.raw_len as u32,

@@ -34,92 +34,194 @@ impl Needles {
         }
     }
 
-    #[inline]
-    fn mask16(&self, bytes: [u8; 16]) -> u64 {
-        let v = u8x16::new(bytes);
-        let m =
-            v.simd_eq(self.sep) | v.simd_eq(self.quote) | v.simd_eq(self.lf) | v.simd_eq(self.cr);
-        u64::from(m.to_bitmask() as u16)
-    }
-
     /// The mask of `block` (bit `i` set when `block[i]` is structural).
     #[inline]
     pub(crate) fn mask64(&self, block: &[u8; 64]) -> u64 {
         let mut m = 0;
-        for k in 0..4 {
-            let mut lane = [0u8; 16];
-            lane.copy_from_slice(&block[k * 16..k * 16 + 16]);
-            m |= self.mask16(lane) << (16 * k);
+        for (k, lane) in block.chunks_exact(16).enumerate() {
+            let v = u8x16::new(lane.try_into().expect("16 bytes"));
+            let hit = v.simd_eq(self.sep)
+                | v.simd_eq(self.quote)
+                | v.simd_eq(self.lf)
+                | v.simd_eq(self.cr);
+            m |= u64::from(hit.to_bitmask() as u16) << (16 * k);
         }
         m
     }
-
-    /// The mask of the (up to) 64 bytes of `buf` from `at`; bits past the
-    /// end of `buf` are clear.
-    #[inline]
-    pub(crate) fn mask_at(&self, buf: &[u8], at: usize) -> u64 {
-        if let Some(block) = buf.get(at..at + 64) {
-            let block: &[u8; 64] = block.try_into().expect("64 bytes");
-            self.mask64(block)
-        } else {
-            let rest = &buf[at.min(buf.len())..];
-            let mut block = [self.pad; 64];
-            block[..rest.len()].copy_from_slice(rest);
-            self.mask64(&block)
-        }
-    }
 }
 
-/// A cursor over the structural bytes of one buffer. It caches the mask of
-/// the current 64-byte block, so that consecutive short fields cost a few
-/// bit operations each.
+/// Whether `bytes` are all ASCII and none is NUL: then they are valid
+/// UTF-8 without NUL, and the exact checks can be skipped. One pass of
+/// `or` and unsigned `min` over 16 bytes at a time, no branch per block.
+pub(crate) fn plain_ascii(bytes: &[u8]) -> bool {
+    let mut or = u8x16::splat(0);
+    let mut min = u8x16::splat(0xff);
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        for lane in block.chunks_exact(16) {
+            let v = u8x16::new(lane.try_into().expect("16 bytes"));
+            or |= v;
+            min = min.min(v);
+        }
+    }
+    let rest = blocks.remainder();
+    let (or_rest, min_rest) = rest
+        .iter()
+        .fold((0u8, 0xffu8), |(o, m), &b| (o | b, m.min(b)));
+    or.to_bitmask() == 0
+        && min.simd_eq(u8x16::splat(0)).to_bitmask() == 0
+        && or_rest < 0x80
+        && min_rest != 0
+}
+
+/// Blocks of 64 bytes indexed ahead in one go (4 KiB).
+const GROUP: usize = 64;
+
+/// A cursor over the structural bytes of one buffer. The masks of a group
+/// of [`GROUP`] blocks are computed together, in a loop with no other
+/// work (which keeps the vector code tight), then walked with
+/// `trailing_zeros`: consecutive short fields cost a few bit operations
+/// each.
 pub(crate) struct Scanner {
-    base: usize,
-    mask: u64,
+    /// Offset of the first byte of `masks[0]`.
+    origin: usize,
+    /// Masks computed in `masks`.
+    len: usize,
+    /// The group reaches the end of the buffer.
+    last: bool,
     valid: bool,
+    /// The block of the last position returned, and its bits after it.
+    block: usize,
+    mask: u64,
+    masks: [u64; GROUP],
 }
 
 impl Scanner {
     pub(crate) fn new() -> Self {
         Self {
-            base: 0,
-            mask: 0,
+            origin: 0,
+            len: 0,
+            last: true,
             valid: false,
+            block: 0,
+            mask: 0,
+            masks: [0; GROUP],
         }
     }
 
-    /// Forgets the cached block (call when the buffer changes).
+    /// Forgets the cached masks (call when the buffer changes).
     pub(crate) fn reset(&mut self) {
         self.valid = false;
+    }
+
+    /// Indexes the group of blocks starting at `at` (`at < buf.len()`).
+    #[inline(never)]
+    fn fill(&mut self, needles: &Needles, buf: &[u8], at: usize) {
+        let rest = &buf[at..];
+        let full = (rest.len() / 64).min(GROUP);
+        for (m, block) in self.masks[..full].iter_mut().zip(rest.chunks_exact(64)) {
+            *m = needles.mask64(block.try_into().expect("64 bytes"));
+        }
+        let mut len = full;
+        if full < GROUP && rest.len() > full * 64 {
+            // The buffer's last, short block: padded with a non-needle.
+            let tail = &rest[full * 64..];
+            let mut block = [needles.pad; 64];
+            block[..tail.len()].copy_from_slice(tail);
+            self.masks[full] = needles.mask64(&block);
+            len += 1;
+        }
+        self.origin = at;
+        self.len = len;
+        self.last = at + len * 64 >= buf.len();
+        self.valid = true;
     }
 
     /// Position of the first structural byte at or after `from`, if any.
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
     pub(crate) fn next(&mut self, needles: &Needles, buf: &[u8], from: usize) -> Option<usize> {
-        if self.valid && from >= self.base && from < self.base + 64 {
-            self.mask &= !0u64 << (from - self.base);
-        } else {
+        let mut rel = from.wrapping_sub(self.origin);
+        if !self.valid || from < self.origin || rel >= self.len * 64 {
             if from >= buf.len() {
                 return None;
             }
-            self.base = from;
-            self.mask = needles.mask_at(buf, from);
-            self.valid = true;
+            self.fill(needles, buf, from);
+            rel = 0;
         }
-        loop {
-            if self.mask != 0 {
-                return Some(self.base + self.mask.trailing_zeros() as usize);
-            }
-            self.base += 64;
-            if self.base >= buf.len() {
-                // Stay valid at an empty block past the end: `from` beyond
-                // the end returns `None` above.
-                self.valid = false;
+        self.block = rel / 64;
+        self.mask = self.masks[self.block] & (!0u64 << (rel % 64));
+        self.advance(needles, buf)
+    }
+
+    /// The block holding `from` as `(base, block, mask)`: the offset of
+    /// its first byte, its index in the group and its structural bits at
+    /// or after `from`. `None` when `from` is past the buffer. The caller
+    /// walks the bits and asks [`Scanner::next_block`] for more, keeping
+    /// the state in registers (the unquoted fast path of the parser).
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
+    pub(crate) fn seek(
+        &mut self,
+        needles: &Needles,
+        buf: &[u8],
+        from: usize,
+    ) -> Option<(usize, usize, u64)> {
+        let mut rel = from.wrapping_sub(self.origin);
+        if !self.valid || from < self.origin || rel >= self.len * 64 {
+            if from >= buf.len() {
                 return None;
             }
-            self.mask = needles.mask_at(buf, self.base);
+            self.fill(needles, buf, from);
+            rel = 0;
         }
+        let block = rel / 64;
+        let mask = self.masks[block] & (!0u64 << (rel % 64));
+        Some((self.origin + block * 64, block, mask))
+    }
+
+    /// Moves `(base, block)` to the next block and returns its mask;
+    /// `None` at the end of the buffer.
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
+    pub(crate) fn next_block(
+        &mut self,
+        needles: &Needles,
+        buf: &[u8],
+        base: &mut usize,
+        block: &mut usize,
+    ) -> Option<u64> {
+        if *block + 1 < self.len {
+            *block += 1;
+            *base += 64;
+        } else if self.last {
+            return None;
+        } else {
+            *base = self.origin + self.len * 64;
+            self.fill(needles, buf, *base);
+            *block = 0;
+        }
+        Some(self.masks[*block])
+    }
+
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
+    fn advance(&mut self, needles: &Needles, buf: &[u8]) -> Option<usize> {
+        while self.mask == 0 {
+            if self.block + 1 < self.len {
+                self.block += 1;
+            } else if self.last {
+                return None;
+            } else {
+                let at = self.origin + self.len * 64;
+                self.fill(needles, buf, at);
+                self.block = 0;
+            }
+            self.mask = self.masks[self.block];
+        }
+        let j = self.origin + self.block * 64 + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(j)
     }
 }
 
@@ -138,7 +240,7 @@ mod tests {
     #[test]
     fn finds_every_structural_byte_like_a_naive_scan() {
         let mut buf = Vec::new();
-        for i in 0..1000u32 {
+        for i in 0..3000u32 {
             buf.push(b"abc,\"\n\r;x"[(i * 7 % 9) as usize]);
             if i % 13 == 0 {
                 buf.extend_from_slice(
@@ -156,10 +258,64 @@ mod tests {
                 from = i + 1 + (i % 3);
             }
             assert_eq!(naive(&buf, from, sep, quote), None);
+            // Every structural byte in turn, block by block, from
+            // everywhere near a group's edge.
+            let all: Vec<usize> = (0..buf.len())
+                .filter(|&i| [sep, quote, b'\n', b'\r'].contains(&buf[i]))
+                .collect();
+            for from in [0, 1, 4095, 4096, 5000, buf.len() - 1] {
+                sc.reset();
+                let (mut base, mut block, mut mask) = sc.seek(&n, &buf, from).unwrap();
+                let mut seen = Vec::new();
+                loop {
+                    while mask != 0 {
+                        seen.push(base + mask.trailing_zeros() as usize);
+                        mask &= mask - 1;
+                    }
+                    match sc.next_block(&n, &buf, &mut base, &mut block) {
+                        Some(m) => mask = m,
+                        None => break,
+                    }
+                }
+                let want: Vec<usize> = all.iter().copied().filter(|&j| j >= from).collect();
+                assert_eq!(seen, want, "from {from}");
+            }
+            // At the end: nothing (or an empty rest of the last block).
+            assert!(
+                sc.seek(&n, &buf, buf.len())
+                    .is_none_or(|(_, _, mask)| mask == 0)
+            );
             // Random restarts, also near the end.
-            for from in [0, 5, 63, 64, 65, 900, buf.len() - 3, buf.len()] {
+            for from in [
+                0,
+                5,
+                63,
+                64,
+                65,
+                900,
+                4095,
+                4096,
+                4160,
+                buf.len() - 3,
+                buf.len(),
+            ] {
                 sc.reset();
                 assert_eq!(sc.next(&n, &buf, from), naive(&buf, from, sep, quote));
+            }
+        }
+    }
+
+    #[test]
+    fn plain_ascii_finds_any_high_or_nul_byte() {
+        for len in [0, 1, 15, 16, 17, 63, 64, 65, 200] {
+            let clean: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(plain_ascii(&clean), "{len}");
+            for at in 0..len {
+                for bad in [0u8, 0x80, 0xff, 0xc3] {
+                    let mut v = clean.clone();
+                    v[at] = bad;
+                    assert!(!plain_ascii(&v), "{len} {at} {bad}");
+                }
             }
         }
     }
