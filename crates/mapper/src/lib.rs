@@ -109,4 +109,6 @@ pub use record::{
     WriteRecord,
 };
 pub use rules::RULES;
-pub use sink::{RecordSink, RecordView};
+pub use sink::{
+    Dimension, DimensionIter, Measure, MeasureIter, RecordSink, RecordView, SlotInfo, Value,
+};

@@ -7,6 +7,7 @@ use tsload_csv::record::Record;
 use tsload_model::effective::{ScalarType, TimeUnit};
 
 use crate::plan::Plan;
+use crate::sink::RecordView;
 use crate::value;
 
 /// A `MeasureValueType` of a record, `MULTI` included.
@@ -197,6 +198,96 @@ pub(crate) fn build(
         time_unit: plan.time_unit.into(),
         version: plan.record_version,
     }
+}
+
+/// The `MeasureValueType` of a scalar type as the API spells it.
+fn type_name(ty: ScalarType) -> &'static str {
+    match ty {
+        ScalarType::Double => "DOUBLE",
+        ScalarType::Bigint => "BIGINT",
+        ScalarType::Varchar => "VARCHAR",
+        ScalarType::Boolean => "BOOLEAN",
+        ScalarType::Timestamp => "TIMESTAMP",
+    }
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn json_str(out: &mut Vec<u8>, b: &[u8]) {
+    let s = String::from_utf8_lossy(b);
+    serde_json::to_writer(&mut *out, &*s).expect("writing to a Vec cannot fail");
+}
+
+/// A value's text as a JSON string: [`value_text`] without the `String`.
+fn json_value(out: &mut Vec<u8>, m: &crate::sink::Measure<'_>, unit: TimeUnit) {
+    use crate::sink::Value;
+    use std::io::Write;
+    match (m.ty, m.value()) {
+        (ScalarType::Bigint, Value::Bigint(v)) => {
+            write!(out, "\"{v}\"").expect("writing to a Vec cannot fail");
+        }
+        (ScalarType::Boolean, Value::Boolean(v)) => {
+            out.extend_from_slice(if v { b"\"true\"" } else { b"\"false\"" });
+        }
+        (ScalarType::Timestamp, Value::Timestamp(ns)) => {
+            write!(out, "\"{}\"", ns / unit.nanos()).expect("writing to a Vec cannot fail");
+        }
+        _ => json_str(out, m.raw),
+    }
+}
+
+/// Writes a record as the compact JSON `serde_json` makes of its
+/// [`WriteRecord`] (same keys, order, escapes and value texts), without
+/// building it: the direct path of `--emit out.jsonl`. The mapper's tests
+/// compare both byte for byte.
+pub(crate) fn write_json(view: &RecordView<'_>, out: &mut Vec<u8>) {
+    use std::io::Write;
+    let plan = view.plan;
+    out.extend_from_slice(b"{\"Dimensions\":[");
+    for (i, d) in view.dimensions().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"Name\":");
+        json_str(out, plan.dims[d.index as usize].name.as_bytes());
+        out.extend_from_slice(b",\"Value\":");
+        json_str(out, d.value);
+        out.extend_from_slice(b",\"DimensionValueType\":\"VARCHAR\"}");
+    }
+    out.extend_from_slice(b"],\"MeasureName\":");
+    json_str(out, view.measure_name());
+    let mut ty = "MULTI";
+    if view.is_multi() {
+        out.extend_from_slice(b",\"MeasureValues\":[");
+        for (i, m) in view.measures().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"Name\":");
+            json_str(out, plan.slots[m.slot as usize].name.as_bytes());
+            out.extend_from_slice(b",\"Value\":");
+            json_value(out, &m, plan.time_unit);
+            write!(out, ",\"Type\":\"{}\"}}", type_name(m.ty))
+                .expect("writing to a Vec cannot fail");
+        }
+        out.push(b']');
+    } else if let Some(m) = view.measures().next() {
+        out.extend_from_slice(b",\"MeasureValue\":");
+        json_value(out, &m, plan.time_unit);
+        ty = type_name(m.ty);
+    }
+    let unit = match plan.time_unit {
+        TimeUnit::Seconds => "SECONDS",
+        TimeUnit::Milliseconds => "MILLISECONDS",
+        TimeUnit::Microseconds => "MICROSECONDS",
+        TimeUnit::Nanoseconds => "NANOSECONDS",
+    };
+    write!(
+        out,
+        ",\"MeasureValueType\":\"{ty}\",\"Time\":\"{}\",\"TimeUnit\":\"{unit}\",\"Version\":{}}}",
+        view.time(),
+        plan.record_version
+    )
+    .expect("writing to a Vec cannot fail");
 }
 
 impl Plan {

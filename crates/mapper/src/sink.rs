@@ -1,13 +1,26 @@
 //! Where the records of a checked row go: a [`RecordSink`] receives each
 //! record that would be written as a borrowed [`RecordView`] (the row's
 //! fields resolved through the plan), so a consumer can build what it needs
-//! — an owned [`WriteRecord`], Parquet columns — without an intermediate
-//! owned record.
+//! — an owned [`WriteRecord`], Parquet columns, a JSON line — without an
+//! intermediate owned record.
+//!
+//! The accessors allocate nothing: dimensions and measures are iterators
+//! over the plan's resolved fields, values are parsed from the row's bytes
+//! with the checker's own parsers (a record is only handed out after its
+//! row passed every check, so they convert), strings are slices of the row.
+//! A consumer that lays records out by column resolves the plan's
+//! dimensions and value slots to its columns once per file
+//! ([`Plan::dimension_names`], [`Plan::value_slots`]) and then indexes by
+//! [`Dimension::index`] and [`Measure::slot`].
+
+use std::ops::Range;
 
 use tsload_csv::record::Record;
+use tsload_model::effective::{ScalarType, TimeUnit};
 
-use crate::plan::Plan;
+use crate::plan::{DimSlot, Plan};
 use crate::record::{self, WriteRecord};
+use crate::value;
 
 /// One record a row would write, borrowed from the row. Only handed out for
 /// records that passed every check.
@@ -23,15 +36,246 @@ pub struct RecordView<'a> {
     pub(crate) name: &'a [u8],
 }
 
-impl RecordView<'_> {
+impl<'a> RecordView<'a> {
     /// The record as an owned WriteRecords `Record`.
     pub fn to_write_record(&self) -> WriteRecord {
         record::build(self.plan, self.rec, self.spec, self.time_ns, self.name)
     }
 
+    /// Appends the record as one line of JSON (without the newline): exactly
+    /// the bytes `serde_json::to_writer` writes for
+    /// [`to_write_record`](Self::to_write_record), built without it.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        record::write_json(self, out);
+    }
+
+    /// The plan the record was built by.
+    pub fn plan(&self) -> &'a Plan {
+        self.plan
+    }
+
+    /// The CSV row the record comes from.
+    pub fn row(&self) -> &'a Record<'a> {
+        self.rec
+    }
+
+    /// Index of the record's mapping among the plan's record specs (one per
+    /// `MixedMeasureMappings` entry, or one for `MultiMeasureMappings`).
+    pub fn spec(&self) -> u32 {
+        self.spec
+    }
+
+    /// Whether this is a multi-measure record (`MeasureValueType` `MULTI`).
+    pub fn is_multi(&self) -> bool {
+        self.plan.specs[self.spec as usize].multi
+    }
+
     /// Time of the record, nanoseconds since the epoch.
     pub fn time_ns(&self) -> i64 {
         self.time_ns
+    }
+
+    /// Time of the record in the data model's `TimeUnit` (the record's
+    /// `Time`).
+    pub fn time(&self) -> i64 {
+        self.time_ns / self.plan.time_unit.nanos()
+    }
+
+    /// The data model's `TimeUnit`.
+    pub fn time_unit(&self) -> TimeUnit {
+        self.plan.time_unit
+    }
+
+    /// The task's `RecordVersion`.
+    pub fn version(&self) -> i64 {
+        self.plan.record_version
+    }
+
+    /// The measure name (the multi-measure name of a `MULTI` record): the
+    /// mapping's fixed name, or the row's `MeasureNameColumn` value.
+    pub fn measure_name(&self) -> &'a [u8] {
+        match &self.plan.specs[self.spec as usize].measure_name {
+            Some(n) => n.as_bytes(),
+            None => self.name,
+        }
+    }
+
+    /// The dimensions present in the row (not null), in data-model order.
+    pub fn dimensions(&self) -> DimensionIter<'a> {
+        DimensionIter {
+            plan: self.plan,
+            rec: self.rec,
+            dims: self.plan.dims.iter().enumerate(),
+        }
+    }
+
+    /// The non-null measure values of the record, in data-model order: one
+    /// for a single-measure record, the attributes of a multi-measure one.
+    pub fn measures(&self) -> MeasureIter<'a> {
+        MeasureIter {
+            plan: self.plan,
+            rec: self.rec,
+            slots: self.plan.specs[self.spec as usize].slots.clone(),
+        }
+    }
+}
+
+/// A dimension of a record, borrowed from the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dimension<'a> {
+    /// Index of the dimension in the data model's `DimensionMappings` (and
+    /// in [`Plan::dimension_names`]).
+    pub index: u32,
+    /// The value (UTF-8, checked; never empty).
+    pub value: &'a [u8],
+}
+
+/// The present dimensions of a record ([`RecordView::dimensions`]).
+#[derive(Debug, Clone)]
+pub struct DimensionIter<'a> {
+    plan: &'a Plan,
+    rec: &'a Record<'a>,
+    dims: std::iter::Enumerate<std::slice::Iter<'a, DimSlot>>,
+}
+
+impl<'a> Iterator for DimensionIter<'a> {
+    type Item = Dimension<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Dimension<'a>> {
+        for (i, d) in self.dims.by_ref() {
+            let f = d.field as usize;
+            let value = self.rec.field(f);
+            if !self.plan.is_null_dimension(value, self.rec.is_quoted(f)) {
+                return Some(Dimension {
+                    index: i as u32,
+                    value,
+                });
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.dims.size_hint().1)
+    }
+}
+
+/// A measure value of a record, borrowed from the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure<'a> {
+    /// Index of the value slot in the plan ([`Plan::value_slots`]).
+    pub slot: u32,
+    /// The value type.
+    pub ty: ScalarType,
+    /// The CSV text of the value (not null).
+    pub raw: &'a [u8],
+    unit_nanos: i64,
+}
+
+/// A typed measure value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Finite binary64.
+    Double(f64),
+    /// i64.
+    Bigint(i64),
+    /// UTF-8 bytes.
+    Varchar(&'a [u8]),
+    /// `true` / `false` (any letter case in the CSV).
+    Boolean(bool),
+    /// Nanoseconds since the epoch (the CSV holds it in the `TimeUnit`).
+    Timestamp(i64),
+}
+
+impl<'a> Measure<'a> {
+    /// The value, converted as the checks converted it. A record is only
+    /// handed out when all its values convert; should one not, the text is
+    /// returned as [`Value::Varchar`].
+    #[inline]
+    pub fn value(&self) -> Value<'a> {
+        let b = self.raw;
+        let v = match self.ty {
+            ScalarType::Double => value::parse_double(b).ok().map(Value::Double),
+            ScalarType::Bigint => value::parse_bigint(b).ok().map(Value::Bigint),
+            ScalarType::Boolean => value::parse_boolean(b).ok().map(|(v, _)| Value::Boolean(v)),
+            ScalarType::Timestamp => value::parse_epoch(b, self.unit_nanos)
+                .ok()
+                .map(|(ns, _)| Value::Timestamp(ns)),
+            ScalarType::Varchar => None,
+        };
+        v.unwrap_or(Value::Varchar(b))
+    }
+}
+
+/// The non-null measure values of a record ([`RecordView::measures`]).
+#[derive(Debug, Clone)]
+pub struct MeasureIter<'a> {
+    plan: &'a Plan,
+    rec: &'a Record<'a>,
+    slots: Range<u32>,
+}
+
+impl<'a> Iterator for MeasureIter<'a> {
+    type Item = Measure<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Measure<'a>> {
+        for si in self.slots.by_ref() {
+            let slot = &self.plan.slots[si as usize];
+            let f = slot.field as usize;
+            let raw = self.rec.field(f);
+            if !self.plan.is_null(raw, self.rec.is_quoted(f)) {
+                return Some(Measure {
+                    slot: si,
+                    ty: slot.ty,
+                    raw,
+                    unit_nanos: self.plan.time_unit.nanos(),
+                });
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.slots.len()))
+    }
+}
+
+/// A value slot of a plan: one multi-measure attribute, or the value of one
+/// single-measure mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotInfo<'a> {
+    /// The attribute name (multi-measure) or the measure name (single).
+    pub name: &'a str,
+    /// The value type.
+    pub ty: ScalarType,
+    /// Whether the slot belongs to a multi-measure record.
+    pub multi: bool,
+    /// Index of the record spec it belongs to ([`RecordView::spec`]).
+    pub spec: u32,
+}
+
+impl Plan {
+    /// Names of the data model's dimensions (destination names), in
+    /// data-model order: [`Dimension::index`] indexes this list.
+    pub fn dimension_names(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.dims.iter().map(|d| d.name.as_str())
+    }
+
+    /// The plan's value slots: [`Measure::slot`] indexes this list.
+    pub fn value_slots(&self) -> impl ExactSizeIterator<Item = SlotInfo<'_>> + '_ {
+        self.slots.iter().map(|s| SlotInfo {
+            name: &s.name,
+            ty: s.ty,
+            multi: self.specs[s.spec as usize].multi,
+            spec: s.spec,
+        })
+    }
+
+    /// The task's `RecordVersion`, as records carry it.
+    pub fn record_version(&self) -> i64 {
+        self.record_version
     }
 }
 
@@ -45,5 +289,231 @@ pub trait RecordSink {
 impl RecordSink for Vec<WriteRecord> {
     fn record(&mut self, view: &RecordView<'_>) {
         self.push(view.to_write_record());
+    }
+}
+
+/// Records as JSON lines ([`RecordView::write_json`]), each ended by `\n`.
+impl RecordSink for Vec<u8> {
+    fn record(&mut self, view: &RecordView<'_>) {
+        view.write_json(self);
+        self.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The views against the owned records they stand for: on random rows
+    //! of the three mapping shapes, every record handed to a sink reads the
+    //! same through the accessors as its [`WriteRecord`], and
+    //! [`RecordView::write_json`] writes the bytes serde_json makes of it.
+
+    use proptest::prelude::*;
+    use tsload_csv::record::OwnedRecord;
+    use tsload_model::effective::CsvDialect;
+
+    use super::*;
+    use crate::ChunkChecker;
+    use crate::tests::{
+        H, MIXED_ALL, MIXED_ALL_HEADER, MIXED_BY_NAME, MIXED_HEADER, MULTI, MULTI_HEADER, ctx,
+    };
+
+    /// What the views showed, next to the owned record built from them.
+    #[derive(Default)]
+    struct Both {
+        json: Vec<u8>,
+        seen: Vec<(WriteRecord, Vec<u8>)>,
+    }
+
+    impl RecordSink for Both {
+        fn record(&mut self, view: &RecordView<'_>) {
+            let owned = view.to_write_record();
+            let plan = view.plan();
+            let names: Vec<&str> = plan.dimension_names().collect();
+            let slots: Vec<SlotInfo<'_>> = plan.value_slots().collect();
+            let dims: Vec<(String, String)> = view
+                .dimensions()
+                .map(|d| {
+                    (
+                        names[d.index as usize].to_owned(),
+                        String::from_utf8(d.value.to_vec()).unwrap(),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, String)> = owned
+                .dimensions
+                .iter()
+                .map(|d| (d.name.clone(), d.value.clone()))
+                .collect();
+            assert_eq!(dims, want);
+            assert_eq!(view.measure_name(), owned.measure_name.as_bytes());
+            assert_eq!(view.time().to_string(), owned.time);
+            assert_eq!(view.version(), owned.version);
+            assert_eq!(
+                view.is_multi(),
+                owned.measure_value_type == crate::MeasureValueType::Multi
+            );
+            let measures: Vec<(String, String, crate::MeasureValueType)> = view
+                .measures()
+                .map(|m| {
+                    let s = &slots[m.slot as usize];
+                    assert_eq!(s.ty, m.ty);
+                    assert_eq!(s.spec, view.spec());
+                    let text = match m.value() {
+                        Value::Double(v) => {
+                            // The text as written, and the number it parses to.
+                            let t = std::str::from_utf8(m.raw).unwrap();
+                            assert_eq!(t.parse::<f64>().unwrap().to_bits(), v.to_bits());
+                            t.to_owned()
+                        }
+                        Value::Bigint(v) => v.to_string(),
+                        Value::Boolean(v) => v.to_string(),
+                        Value::Timestamp(ns) => (ns / view.time_unit().nanos()).to_string(),
+                        Value::Varchar(b) => {
+                            assert_eq!(m.ty, ScalarType::Varchar);
+                            String::from_utf8(b.to_vec()).unwrap()
+                        }
+                    };
+                    (s.name.to_owned(), text, m.ty.into())
+                })
+                .collect();
+            let want: Vec<(String, String, crate::MeasureValueType)> =
+                match (&owned.measure_values, &owned.measure_value) {
+                    (Some(vs), _) => vs
+                        .iter()
+                        .map(|v| (v.name.clone(), v.value.clone(), v.value_type))
+                        .collect(),
+                    (None, Some(v)) => {
+                        vec![(measures[0].0.clone(), v.clone(), owned.measure_value_type)]
+                    }
+                    (None, None) => Vec::new(),
+                };
+            assert_eq!(measures, want);
+            let mut line = Vec::new();
+            view.write_json(&mut line);
+            self.json.extend_from_slice(&line);
+            self.json.push(b'\n');
+            self.seen.push((owned, line));
+        }
+    }
+
+    /// A cell of a column of `kind` (`t` time, `d` dimension, `n` measure
+    /// name, `D` DOUBLE, `B` BIGINT, `O` BOOLEAN, `S` VARCHAR, `T`
+    /// TIMESTAMP): mostly valid values in their several spellings, now and
+    /// then a null, an empty or a broken one; text and whether it is quoted.
+    fn cell(kind: char) -> BoxedStrategy<(String, bool)> {
+        let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| (*x).to_owned()).collect() };
+        let valid: Vec<String> = match kind {
+            't' => s(&[crate::tests::T, "0001699999940000"]),
+            'd' => s(&["web-1", "q\"uo\\te\ttab\u{1}ctl é ✓", "NULL", "a b"]),
+            'n' => s(&["cpu", "count", "metrics", "other"]),
+            'D' => s(&[
+                "0.5",
+                "1e3",
+                "-0.000125",
+                "+3.25",
+                "17",
+                "1.7976931348623157e308",
+            ]),
+            'B' => s(&["+0042", "-7", "9223372036854775807", "0"]),
+            'O' => s(&["true", "FALSE", "True"]),
+            'S' => s(&["OK", "a \"b\" \\ c\n", "NULL", "é"]),
+            _ => s(&["1699999940000", "0", "+12", "0001"]),
+        };
+        let text = prop_oneof![
+            8 => prop::sample::select(valid),
+            1 => Just(String::new()),
+            1 => Just("NULL".to_owned()),
+            1 => "[a-z0-9 .]{1,6}",
+        ];
+        (text, prop::bool::weighted(0.2)).boxed()
+    }
+
+    fn row(kinds: &'static str) -> impl Strategy<Value = Vec<(String, bool)>> {
+        kinds.chars().map(cell).collect::<Vec<_>>()
+    }
+
+    fn check(harness: &H, header: &[&str], rows: &[Vec<(String, bool)>]) {
+        let mut both = Both::default();
+        let mut owned = Vec::new();
+        let mut viewed = ChunkChecker::new(&harness.plan);
+        let mut built = ChunkChecker::new(&harness.plan);
+        for cells in rows {
+            let mut r = OwnedRecord::default();
+            for (text, quoted) in cells.iter().take(header.len()) {
+                r.push_field(text.as_bytes(), *quoted);
+            }
+            let rec = r.as_record();
+            assert_eq!(
+                viewed.check_into(&rec, &mut both),
+                built.check_and_build(&rec, &mut owned)
+            );
+        }
+        assert_eq!(both.seen.len(), owned.len());
+        for ((from_view, line), built) in both.seen.iter().zip(&owned) {
+            assert_eq!(from_view, built);
+            assert_eq!(
+                String::from_utf8_lossy(line),
+                serde_json::to_string(built).unwrap()
+            );
+        }
+        // The `Vec<u8>` sink writes the same lines.
+        let mut lines: Vec<u8> = Vec::new();
+        let mut lined = ChunkChecker::new(&harness.plan);
+        for cells in rows {
+            let mut r = OwnedRecord::default();
+            for (text, quoted) in cells.iter().take(header.len()) {
+                r.push_field(text.as_bytes(), *quoted);
+            }
+            lined.check_into(&r.as_record(), &mut lines);
+        }
+        assert_eq!(lines, both.json);
+    }
+
+    fn nulls() -> CsvDialect {
+        CsvDialect {
+            null_value: Some("NULL".into()),
+            ..CsvDialect::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn views_read_as_their_records(
+            multi in prop::collection::vec(row("tddDBOST"), 1..12),
+            by_name in prop::collection::vec(row("tdnDBT"), 1..12),
+            all in prop::collection::vec(row("tdDDBB"), 1..12),
+            null_value in any::<bool>(),
+        ) {
+            let d = if null_value { nulls() } else { CsvDialect::default() };
+            for (json, header, rows) in [
+                (MULTI, MULTI_HEADER, &multi),
+                (MIXED_BY_NAME, MIXED_HEADER, &by_name),
+                (MIXED_ALL, MIXED_ALL_HEADER, &all),
+            ] {
+                let h = H::with(json, header, &ctx(), &d);
+                check(&h, header, rows);
+            }
+        }
+    }
+
+    /// The proptest must reach records of every shape, or it proves little.
+    #[test]
+    fn every_shape_yields_records() {
+        let t = crate::tests::T;
+        let h = H::with(MULTI, MULTI_HEADER, &ctx(), &nulls());
+        let row: Vec<(String, bool)> = [t, "NULL", "b", "0.5", "+0042", "TRUE", "s\"x", t]
+            .iter()
+            .map(|s| ((*s).to_owned(), false))
+            .collect();
+        check(&h, MULTI_HEADER, std::slice::from_ref(&row));
+        let built = h.build(&[&[t, "NULL", "b", "0.5", "+0042", "TRUE", "s\"x", t]]);
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].dimensions.len(), 1);
+        let h = H::new(MIXED_BY_NAME, MIXED_HEADER);
+        assert_eq!(h.build(&[&[t, "a", "count", "", "7", ""]]).len(), 1);
+        let h = H::new(MIXED_ALL, MIXED_ALL_HEADER);
+        assert_eq!(h.build(&[&[t, "a", "1", "", "2", "3"]]).len(), 2);
     }
 }

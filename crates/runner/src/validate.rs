@@ -15,12 +15,12 @@ use std::sync::Arc;
 use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, ReadOptions, Record};
 use tsload_mapper::{
     CheckContext, ChunkChecker, ChunkOutcome, DuplicateStats, Duplicates, FileMerger, FileResult,
-    Plan, ReasonLines, RuleCount, TaskTotals, WriteRecord,
+    Plan, ReasonLines, RuleCount, TaskTotals,
 };
 use tsload_model::diag::{Diagnostic, Location};
 use tsload_model::effective::{CsvDialect, DataModel};
 
-use crate::emit::{EmitError, RecordWriter};
+use crate::emit::{Batch, EmitError, Encoding, Layout, RecordWriter};
 use crate::input::Input;
 use crate::progress::Progress;
 use crate::rules;
@@ -125,31 +125,16 @@ pub enum PipelineError {
     Dialect(#[from] tsload_csv::DialectError),
 }
 
-/// The sink of one chunk: the mapper's checker, plus the built records
-/// when they are emitted.
+/// The sink of one chunk: the mapper's checker, plus the chunk's records
+/// in the emitter's layout when they are emitted (filled here, on the
+/// worker thread; written in input order by the consumer).
 struct Sink<'p> {
     checker: ChunkChecker<'p>,
-    records: Option<Built>,
-}
-
-/// Records built from a chunk, with the (chunk-relative) line of the row
-/// each came from.
-#[derive(Default)]
-struct Built {
-    records: Vec<WriteRecord>,
-    lines: Vec<u64>,
-}
-
-impl Built {
-    fn add(&mut self, checker: &mut ChunkChecker<'_>, record: &Record<'_>) {
-        checker.check_and_build(record, &mut self.records);
-        let line = record.position().line;
-        self.lines.resize(self.records.len(), line);
-    }
+    records: Option<Batch>,
 }
 
 impl ChunkSink for Sink<'_> {
-    type Output = (ChunkOutcome, Built);
+    type Output = (ChunkOutcome, Option<Batch>);
 
     #[inline]
     fn record(&mut self, record: &Record<'_>) {
@@ -157,14 +142,39 @@ impl ChunkSink for Sink<'_> {
             None => {
                 self.checker.check_row(record);
             }
-            Some(built) => built.add(&mut self.checker, record),
+            Some(batch) => {
+                batch.add(&mut self.checker, record);
+            }
         }
     }
 
     fn finish(self) -> Self::Output {
-        (self.checker.finish(), self.records.unwrap_or_default())
+        (self.checker.finish(), self.records)
     }
 }
+
+/// The layout of one file's records for the emitter, if there is one.
+fn layout_of(encoding: Option<&Encoding>, plan: &Plan) -> Result<Option<Layout>, EmitError> {
+    encoding.map(|e| e.layout(plan)).transpose()
+}
+
+/// Sends a chunk's records to the emitter, if there is one.
+fn emit_batch(
+    emit: Option<&mut (dyn RecordWriter + '_)>,
+    batch: Option<Batch>,
+    base_line: u64,
+) -> Result<(), EmitError> {
+    match (emit, batch) {
+        (Some(w), Some(mut b)) => {
+            b.rebase(base_line);
+            w.write_batch(b)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Rows of `--sample` checked before their records go to the emitter.
+const SAMPLE_BATCH_ROWS: u64 = 4096;
 
 /// Reasons of file failures found by the reader, for the error report.
 fn file_failure_reason(rule: &tsload_model::Rule) -> &'static str {
@@ -226,7 +236,7 @@ impl<'a> Pipeline<'a> {
         let mut dups = Duplicates::new(self.options.duplicate_keys);
         let mut totals = TaskTotals::default();
         let mut files = Vec::with_capacity(inputs.len());
-        let building = emit.is_some();
+        let encoding = emit.as_ref().map(|w| w.encoding());
         let mut i = 0;
         while i < inputs.len() {
             let group = self.small_group(&inputs[i..]);
@@ -237,7 +247,7 @@ impl<'a> Pipeline<'a> {
                         .par_iter()
                         .map(|input| {
                             progress.input_started(&input.name(), input.size());
-                            self.read_whole(input, opener, building, progress)
+                            self.read_whole(input, opener, encoding.as_ref(), progress)
                         })
                         .collect()
                 });
@@ -255,7 +265,14 @@ impl<'a> Pipeline<'a> {
             } else {
                 let input = &inputs[i];
                 progress.input_started(&input.name(), input.size());
-                let o = self.stream(input, opener, &mut dups, emit.as_deref_mut(), progress)?;
+                let o = self.stream(
+                    input,
+                    opener,
+                    &mut dups,
+                    emit.as_deref_mut(),
+                    encoding.as_ref(),
+                    progress,
+                )?;
                 progress.input_finished(&input.name());
                 vec![o]
             };
@@ -436,6 +453,7 @@ impl<'a> Pipeline<'a> {
         opener: &dyn Opener,
         dups: &mut Duplicates,
         mut emit: Option<&mut (dyn RecordWriter + '_)>,
+        encoding: Option<&Encoding>,
         progress: &dyn Progress,
     ) -> Result<FileOutcome, PipelineError> {
         let Opened {
@@ -446,13 +464,13 @@ impl<'a> Pipeline<'a> {
             Start::Ready(o) => *o,
             Start::Failed(f) => return Ok(*f),
         };
+        let layout = layout_of(encoding, &plan)?;
         let mut merger = FileMerger::new(&plan, input.name(), dups);
-        let building = emit.is_some();
         let mut emit_error: Option<EmitError> = None;
         let mut sampled = false;
         let stats = if let Some(limit) = self.options.sample_rows {
             let mut checker = ChunkChecker::new(&plan);
-            let mut built = Built::default();
+            let mut batch = layout.as_ref().map(Layout::batch);
             let mut rows = 0u64;
             let mut stopped = None;
             loop {
@@ -468,16 +486,28 @@ impl<'a> Pipeline<'a> {
                         break;
                     }
                 };
-                if building {
-                    built.add(&mut checker, &rec);
-                } else {
-                    checker.check_row(&rec);
+                match &mut batch {
+                    Some(b) => {
+                        b.add(&mut checker, &rec);
+                    }
+                    None => {
+                        checker.check_row(&rec);
+                    }
                 }
                 rows += 1;
+                if rows.is_multiple_of(SAMPLE_BATCH_ROWS)
+                    && let Some(l) = &layout
+                    && emit_error.is_none()
+                {
+                    let full = batch.replace(l.batch());
+                    if let Err(e) = emit_batch(emit.as_deref_mut(), full, 0) {
+                        emit_error = Some(e);
+                    }
+                }
             }
             merger.push(checker.finish(), tsload_csv::Position::default());
-            if let Some(w) = emit.as_deref_mut()
-                && let Err(e) = w.write(&built.records, &built.lines)
+            if emit_error.is_none()
+                && let Err(e) = emit_batch(emit.as_deref_mut(), batch, 0)
             {
                 emit_error = Some(e);
             }
@@ -498,18 +528,13 @@ impl<'a> Pipeline<'a> {
             reader.run(
                 || Sink {
                     checker: ChunkChecker::with_capacity(&plan, rows_hint),
-                    records: building.then(Built::default),
+                    records: layout.as_ref().map(Layout::batch),
                 },
                 |done| {
-                    let (outcome, mut built) = done.output;
+                    let (outcome, batch) = done.output;
                     merger.push(outcome, done.base);
                     progress.advance(done.stats.bytes, done.stats.records);
-                    for l in &mut built.lines {
-                        *l += done.base.line;
-                    }
-                    if let Some(w) = emit.as_deref_mut()
-                        && let Err(e) = w.write(&built.records, &built.lines)
-                    {
+                    if let Err(e) = emit_batch(emit.as_deref_mut(), batch, done.base.line) {
                         emit_error = Some(e);
                         return ControlFlow::Break(());
                     }
@@ -529,7 +554,7 @@ impl<'a> Pipeline<'a> {
         &self,
         input: &Input,
         opener: &dyn Opener,
-        building: bool,
+        encoding: Option<&Encoding>,
         progress: &dyn Progress,
     ) -> Result<ReadWhole, PipelineError> {
         let Opened {
@@ -540,19 +565,17 @@ impl<'a> Pipeline<'a> {
             Start::Ready(o) => *o,
             Start::Failed(f) => return Ok(ReadWhole::Failed(f)),
         };
+        let layout = layout_of(encoding, &plan)?;
         let mut chunks = Vec::new();
         let stats = reader.run(
             || Sink {
                 checker: ChunkChecker::new(&plan),
-                records: building.then(Built::default),
+                records: layout.as_ref().map(Layout::batch),
             },
             |done| {
-                let (outcome, mut built) = done.output;
+                let (outcome, batch) = done.output;
                 progress.advance(done.stats.bytes, done.stats.records);
-                for l in &mut built.lines {
-                    *l += done.base.line;
-                }
-                chunks.push((outcome, done.base, built));
+                chunks.push((outcome, done.base, batch));
                 ControlFlow::Continue(())
             },
         );
@@ -576,11 +599,9 @@ impl<'a> Pipeline<'a> {
             ReadWhole::Whole(w) => *w,
         };
         let mut merger = FileMerger::new(&whole.plan, input.name(), dups);
-        for (outcome, base, built) in whole.chunks {
+        for (outcome, base, batch) in whole.chunks {
             merger.push(outcome, base);
-            if let Some(w) = emit.as_deref_mut() {
-                w.write(&built.records, &built.lines)?;
-            }
+            emit_batch(emit.as_deref_mut(), batch, base.line)?;
         }
         Ok(conclude(input, merger, whole.stats, whole.notes, false))
     }
@@ -604,7 +625,7 @@ enum Start {
 struct Whole {
     plan: Plan,
     notes: Vec<Diagnostic>,
-    chunks: Vec<(ChunkOutcome, tsload_csv::Position, Built)>,
+    chunks: Vec<(ChunkOutcome, tsload_csv::Position, Option<Batch>)>,
     stats: Result<tsload_csv::ReadStats, tsload_csv::ReadError>,
 }
 

@@ -3,6 +3,10 @@
 //!
 //! - `--emit` JSON lines, read back, are exactly the records that
 //!   `Plan::build_records` builds from the same rows, in order;
+//! - `--emit` Parquet, read back with the parquet crate's reader, holds
+//!   exactly those records in the table's shape (one row per record, nulls
+//!   where a record has no value), in row groups of any size, and the file
+//!   is byte for byte the same with 1, 2 and 3 threads;
 //! - the error report's `lineRanges` cover exactly the physical lines of the
 //!   rows that fail, multi-line quoted rows and blank lines included, each
 //!   line once.
@@ -20,6 +24,7 @@ use tsload_mapper::{CheckContext, Plan, WriteRecord};
 use tsload_model::effective::{CsvDialect, DataModel};
 use tsload_runner::emit::RecordWriter;
 use tsload_runner::emit::jsonl::JsonlWriter;
+use tsload_runner::emit::parquet::ParquetWriter;
 use tsload_runner::input::Input;
 use tsload_runner::progress::NoProgress;
 use tsload_runner::validate::{LocalOpener, Options, Pipeline, Validation};
@@ -234,6 +239,19 @@ fn validate(
     chunk: usize,
     emit: Option<&std::path::Path>,
 ) -> Validation {
+    let writer = emit.map(|p| Box::new(JsonlWriter::create(p).unwrap()) as Box<dyn RecordWriter>);
+    validate_into(model, d, data, threads, chunk, writer)
+}
+
+/// [`validate`] with any writer.
+fn validate_into(
+    model: &DataModel,
+    d: &CsvDialect,
+    data: &[u8],
+    threads: usize,
+    chunk: usize,
+    writer: Option<Box<dyn RecordWriter>>,
+) -> Validation {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data.csv");
     std::fs::write(&path, data).unwrap();
@@ -249,7 +267,6 @@ fn validate(
         context: ctx(),
         ..Options::default()
     };
-    let writer = emit.map(|p| Box::new(JsonlWriter::create(p).unwrap()) as Box<dyn RecordWriter>);
     Pipeline::new(model, d, options)
         .unwrap()
         .run(
@@ -313,6 +330,257 @@ fn emit_case(
     // Every row ingested became records; the counters agree.
     prop_assert_eq!(v.totals.counters.records_processed, rows.len() as u64);
     Ok(())
+}
+
+/// A cell of a Parquet row, as the reader gives it.
+#[derive(Debug, Clone, PartialEq)]
+enum Pq {
+    Null,
+    Str(String),
+    Long(i64),
+    Double(f64),
+    Bool(bool),
+}
+
+/// A Parquet row: (column, value) in schema order.
+type PqRow = Vec<(String, Pq)>;
+
+/// The column names and rows of a Parquet file, and its row group sizes.
+fn read_parquet(path: &std::path::Path) -> (Vec<String>, Vec<PqRow>, Vec<i64>) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let meta = reader.metadata();
+    let names: Vec<String> = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    let groups = meta.row_groups().iter().map(parquet::file::metadata::RowGroupMetaData::num_rows).collect();
+    let rows = reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|r| {
+            r.unwrap()
+                .get_column_iter()
+                .map(|(name, f)| {
+                    let v = match f {
+                        Field::Null => Pq::Null,
+                        Field::Str(s) => Pq::Str(s.clone()),
+                        Field::Long(v) => Pq::Long(*v),
+                        Field::Double(v) => Pq::Double(*v),
+                        Field::Bool(v) => Pq::Bool(*v),
+                        other => panic!("unexpected field {other:?} in `{name}`"),
+                    };
+                    (name.clone(), v)
+                })
+                .collect()
+        })
+        .collect();
+    (names, rows, groups)
+}
+
+/// The Parquet rows `records` should read back as, with the columns `names`.
+fn expected_rows(names: &[String], records: &[WriteRecord]) -> Vec<PqRow> {
+    use tsload_mapper::{MeasureValueType as T, RecordTimeUnit as U};
+    records
+        .iter()
+        .map(|r| {
+            let unit = match r.time_unit {
+                U::Seconds => 1_000_000_000,
+                U::Milliseconds => 1_000_000,
+                U::Microseconds => 1_000,
+                U::Nanoseconds => 1,
+            };
+            let typed = |text: &str, t: T| match t {
+                T::Double => Pq::Double(text.parse().unwrap()),
+                T::Bigint => Pq::Long(text.parse().unwrap()),
+                T::Timestamp => Pq::Long(text.parse::<i64>().unwrap() * unit),
+                T::Boolean => Pq::Bool(text == "true"),
+                T::Varchar => Pq::Str(text.to_owned()),
+                T::Multi => unreachable!(),
+            };
+            let mut cells: Vec<(String, Pq)> = vec![
+                (
+                    "time".into(),
+                    Pq::Long(r.time.parse::<i64>().unwrap() * unit),
+                ),
+                ("measure_name".into(), Pq::Str(r.measure_name.clone())),
+            ];
+            cells.extend(
+                r.dimensions
+                    .iter()
+                    .map(|d| (d.name.clone(), Pq::Str(d.value.clone()))),
+            );
+            if let Some(vs) = &r.measure_values {
+                cells.extend(
+                    vs.iter()
+                        .map(|v| (v.name.clone(), typed(&v.value, v.value_type))),
+                );
+            }
+            if let Some(v) = &r.measure_value {
+                let t = serde_json::to_value(r.measure_value_type).unwrap();
+                let col = format!("measure_value::{}", t.as_str().unwrap().to_lowercase());
+                cells.push((col, typed(v, r.measure_value_type)));
+            }
+            for (name, _) in &cells {
+                assert!(names.contains(name), "no column `{name}` in {names:?}");
+            }
+            names
+                .iter()
+                .map(|n| {
+                    let v = cells
+                        .iter()
+                        .find(|(c, _)| c == n)
+                        .map_or(Pq::Null, |(_, v)| v.clone());
+                    (n.clone(), v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `--emit out.parquet` over `rows`, with `threads` threads and row groups
+/// of `group` rows, read back against the mapper's records; the same bytes
+/// with 1, 2 and 3 threads.
+#[allow(clippy::too_many_arguments)]
+fn parquet_case(
+    json: &str,
+    header: &[&str],
+    (d, crlf): (CsvDialect, bool),
+    mut rows: Vec<Vec<Cell>>,
+    threads: usize,
+    chunk: usize,
+    group: usize,
+) -> Result<(), TestCaseError> {
+    let m = model(json);
+    let (data, _) = write_csv(header, &mut rows, &[], &d, crlf);
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for t in [threads, 1, 2, 3] {
+        let out = dir.path().join(format!("records-{t}.parquet"));
+        let w = ParquetWriter::with_row_group_rows(&out, &m, group).unwrap();
+        let v = validate_into(&m, &d, &data, t, chunk, Some(Box::new(w)));
+        files.push((v, out));
+    }
+    let want = expected_records(&m, &d, header, &rows);
+    let (v, out) = &files[0];
+    let (names, got, groups) = read_parquet(out);
+    prop_assert_eq!(v.emitted, Some(want.len() as u64));
+    prop_assert_eq!(groups.iter().sum::<i64>(), want.len() as i64);
+    prop_assert!(groups.iter().all(|&g| g as usize <= group));
+    prop_assert_eq!(groups.len(), want.len().div_ceil(group));
+    let expected = expected_rows(&names, &want);
+    prop_assert_eq!(got.len(), expected.len());
+    for (i, (g, w)) in got.iter().zip(&expected).enumerate() {
+        prop_assert_eq!(g, w, "record {}", i);
+    }
+    let bytes = std::fs::read(out).unwrap();
+    for (_, other) in &files[1..] {
+        prop_assert!(
+            std::fs::read(other).unwrap() == bytes,
+            "{} differs",
+            other.display()
+        );
+    }
+    // The owned path (`RecordWriter::write`) writes the same file.
+    let owned = dir.path().join("owned.parquet");
+    let mut w = ParquetWriter::with_row_group_rows(&owned, &m, group).unwrap();
+    let lines = vec![0; want.len()];
+    for (r, l) in want.chunks(7).zip(lines.chunks(7)) {
+        w.write(r, l).unwrap();
+    }
+    prop_assert_eq!(Box::new(w).finish().unwrap(), want.len() as u64);
+    prop_assert!(
+        std::fs::read(&owned).unwrap() == bytes,
+        "the owned path differs"
+    );
+    Ok(())
+}
+
+/// The records of a fixture, built row by row by `Plan::build_records`.
+fn fixture_records(m: &DataModel, d: &CsvDialect, data: &[u8]) -> Vec<WriteRecord> {
+    use tsload_csv::{CsvReader, HeaderOutcome};
+    let mut reader = CsvReader::new(data, d, ReadOptions::default()).unwrap();
+    let HeaderOutcome::Header(h) = reader.header().unwrap() else {
+        panic!("no header");
+    };
+    let plan = Plan::compile(m, d, &h.names, &ctx()).unwrap();
+    let mut out = Vec::new();
+    while let Some(rec) = reader.read_record().unwrap() {
+        plan.build_records(&rec, &mut out);
+    }
+    out
+}
+
+#[test]
+fn every_valid_fixture_emits_its_records_as_parquet_and_jsonl() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/valid");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let task = ["task.json", "model.json"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.exists())
+            .unwrap();
+        let text = std::fs::read(&task).unwrap();
+        let loaded = tsload_model::load_bytes(&text, &task.display().to_string()).unwrap();
+        let m = DataModel::from_wire(loaded.data_model().unwrap()).unwrap();
+        let csv = loaded
+            .request
+            .data_source_configuration
+            .as_ref()
+            .and_then(|d| d.csv_configuration.as_ref());
+        let d = CsvDialect::from_wire(csv).unwrap();
+        let data = std::fs::read(dir.join("data.csv")).unwrap();
+        let want = fixture_records(&m, &d, &data);
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        for (threads, group) in [(1, 1000), (2, 3), (3, 1)] {
+            let out = tmp.path().join("records.parquet");
+            let w = ParquetWriter::with_row_group_rows(&out, &m, group).unwrap();
+            let v = validate_into(&m, &d, &data, threads, 64, Some(Box::new(w)));
+            assert_eq!(v.emitted, Some(want.len() as u64), "{name}");
+            let (names, got, groups) = read_parquet(&out);
+            assert_eq!(groups.len(), want.len().div_ceil(group), "{name}");
+            assert_eq!(got, expected_rows(&names, &want), "{name}");
+            let jsonl = tmp.path().join("records.jsonl");
+            validate(&m, &d, &data, threads, 64, Some(&jsonl));
+            assert_eq!(read_jsonl(&jsonl), want, "{name}");
+        }
+        seen += 1;
+    }
+    assert!(seen >= 5, "fixtures under {}", root.display());
+}
+
+#[test]
+fn an_empty_load_is_a_parquet_file_with_the_columns_and_no_rows() {
+    let m = model(MIXED);
+    let d = CsvDialect::default();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("empty.parquet");
+    let data = format!("{}\n", MIXED_HEADER.join(","));
+    let w = ParquetWriter::create(&out, &m).unwrap();
+    let v = validate_into(&m, &d, data.as_bytes(), 2, 64, Some(Box::new(w)));
+    assert_eq!(v.emitted, Some(0));
+    let (names, rows, groups) = read_parquet(&out);
+    assert_eq!(
+        names,
+        [
+            "time",
+            "host",
+            "measure_name",
+            "measure_value::double",
+            "measure_value::bigint",
+            "v",
+            "ts2"
+        ]
+    );
+    assert!(rows.is_empty());
+    assert!(groups.is_empty());
 }
 
 /// How a row of the line-range test is broken, if it is.
@@ -412,6 +680,33 @@ proptest! {
         chunk in 1usize..96,
     ) {
         emit_case(MIXED, MIXED_HEADER, d, rows, threads, chunk)?;
+    }
+
+    /// `--emit` Parquet read back equals the mapper's records (all value
+    /// types, nulls, invalid rows skipped), in row groups of 1 to 16 rows,
+    /// the same file whatever the threads.
+    #[test]
+    fn emitted_parquet_equals_the_built_records_multi(
+        d in dialect(),
+        rows in prop::collection::vec(multi_row(), 0..40),
+        threads in 1usize..4,
+        chunk in 1usize..96,
+        group in 1usize..17,
+    ) {
+        parquet_case(MULTI, MULTI_HEADER, d, rows, threads, chunk, group)?;
+    }
+
+    /// The same with records chosen by `MeasureNameColumn` (single-measure
+    /// values in `measure_value::<type>`, a multi-measure record beside).
+    #[test]
+    fn emitted_parquet_equals_the_built_records_mixed(
+        d in dialect(),
+        rows in prop::collection::vec(mixed_row(), 0..40),
+        threads in 1usize..4,
+        chunk in 1usize..96,
+        group in 1usize..17,
+    ) {
+        parquet_case(MIXED, MIXED_HEADER, d, rows, threads, chunk, group)?;
     }
 
     /// The report's `lineRanges` cover exactly the lines of the failed rows.

@@ -11,131 +11,530 @@
 //!
 //! This is how Timestream itself shows a table: single-measure records keep
 //! their value in `measure_value::double` (etc.), multi-measure records in
-//! one column per attribute. Rows are buffered column-wise and flushed as
-//! row groups of [`ROW_GROUP_ROWS`] rows, so memory stays bounded.
+//! one column per attribute. One Parquet row per record.
+//!
+//! # How records get here
+//!
+//! - The table's columns are resolved from the data model once
+//!   ([`TableShape`]), and each file's plan against them once
+//!   ([`FileLayout`]: plan dimension and value slot → column).
+//! - On the worker threads, a [`ColumnBatch`] per chunk receives the
+//!   chunk's records borrowed from the rows ([`RecordView`]) and appends
+//!   them to plain column buffers: `Vec<i64>` / `Vec<f64>` / `Vec<bool>`,
+//!   one byte buffer plus end offsets per string column, a definition level
+//!   per optional cell. Numbers are parsed there, with the mapper's parsers.
+//!   Nothing is allocated per record or per value.
+//! - On the main thread, [`ParquetWriter`] feeds the batches, in input
+//!   order, to one open column writer per column. String values reach the
+//!   encoder as slices of one [`Bytes`] per column and batch. Each column
+//!   writer encodes into its own in-memory chunk; a row group of exactly
+//!   [`ROW_GROUP_ROWS`] rows (the last one shorter) is then appended to the
+//!   file column by column. Memory is bounded by one row group's encoded
+//!   size plus the batches in flight, whatever the input size; row group
+//!   boundaries do not depend on the chunking, so the file is the same for
+//!   any number of threads.
+//! - Strings are dictionary-encoded (dimensions, measure names and VARCHAR
+//!   values repeat), without min/max statistics; numbers are written plain
+//!   (dictionaries of doubles and timestamps rarely pay) with statistics per
+//!   column chunk (row group pruning on `time`); pages are compressed with
+//!   Snappy.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use parquet::basic::{
     Compression, LogicalType, Repetition, TimeUnit as PqTimeUnit, TimestampType,
     Type as PhysicalType,
 };
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::Type;
-use tsload_mapper::{MeasureValueType, RecordTimeUnit, WriteRecord};
+use parquet::column::page::{CompressedPage, PageWriteSpec, PageWriter};
+use parquet::column::writer::{ColumnWriter, get_column_writer};
+use parquet::data_type::ByteArray;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type};
+use tsload_mapper::{
+    MeasureValueType, Plan, RecordSink, RecordTimeUnit, RecordView, Value, WriteRecord,
+};
 use tsload_model::effective::{DataModel, Measures, MixedKind, ScalarType};
 
-use super::{EmitError, RecordWriter};
+use super::{Batch, EmitError, Encoding, RecordWriter};
 use crate::atomic::AtomicFile;
 
-/// Rows per row group.
-pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+/// Rows per row group (the last one of a file may be shorter).
+pub const ROW_GROUP_ROWS: usize = 256 * 1024;
 
-/// Values of one column, buffered until the row group is flushed.
+/// A column of the table besides `time` and `measure_name`.
+#[derive(Debug, Clone)]
+struct ColumnDef {
+    name: String,
+    kind: ScalarType,
+}
+
+fn column_schema(name: &str, kind: ScalarType, required: bool) -> Type {
+    let (physical, logical) = match kind {
+        ScalarType::Varchar => (PhysicalType::BYTE_ARRAY, Some(LogicalType::String)),
+        ScalarType::Bigint => (PhysicalType::INT64, None),
+        ScalarType::Timestamp => (
+            PhysicalType::INT64,
+            Some(LogicalType::Timestamp(TimestampType {
+                is_adjusted_to_u_t_c: true,
+                unit: PqTimeUnit::NANOS,
+            })),
+        ),
+        ScalarType::Double => (PhysicalType::DOUBLE, None),
+        ScalarType::Boolean => (PhysicalType::BOOLEAN, None),
+    };
+    Type::primitive_type_builder(name, physical)
+        .with_logical_type(logical)
+        .with_repetition(if required {
+            Repetition::REQUIRED
+        } else {
+            Repetition::OPTIONAL
+        })
+        .build()
+        .expect("valid column schema")
+}
+
+/// Column name of single-measure values of type `t`, as Timestream names it.
+fn measure_value_column(t: ScalarType) -> String {
+    format!("measure_value::{}", t.as_str().to_ascii_lowercase())
+}
+
+/// The table's columns, from the data model: the same for every file of
+/// the load. The value columns are the dimensions first (schema order:
+/// `time`, dimensions, `measure_name`, the rest).
+#[derive(Debug)]
+pub struct TableShape {
+    columns: Vec<ColumnDef>,
+    /// How many of `columns` are dimensions (they come first).
+    dims: usize,
+    by_dim: HashMap<String, u32>,
+    by_attr: HashMap<String, u32>,
+    by_scalar: HashMap<ScalarType, u32>,
+    schema: Arc<Type>,
+}
+
+impl TableShape {
+    /// The columns of `model`'s table; an error when the model has no single
+    /// table shape (an attribute of two types, a name used twice).
+    pub fn new(model: &DataModel) -> Result<Self, EmitError> {
+        let mut columns: Vec<ColumnDef> = Vec::new();
+        let mut by_dim = HashMap::new();
+        let mut by_attr: HashMap<String, u32> = HashMap::new();
+        let mut by_scalar = HashMap::new();
+        for d in &model.dimensions {
+            if !by_dim.contains_key(&d.destination_column) {
+                by_dim.insert(d.destination_column.clone(), columns.len() as u32);
+                columns.push(ColumnDef {
+                    name: d.destination_column.clone(),
+                    kind: ScalarType::Varchar,
+                });
+            }
+        }
+        let dims = columns.len();
+        let mut add_attr =
+            |name: &str, kind: ScalarType, columns: &mut Vec<ColumnDef>| -> Result<(), EmitError> {
+                if let Some(&i) = by_attr.get(name) {
+                    let existing = &columns[i as usize];
+                    if existing.kind != kind {
+                        return Err(EmitError::Shape(format!(
+                            "attribute `{name}` is both {} and {}",
+                            existing.kind.as_str(),
+                            kind.as_str()
+                        )));
+                    }
+                    return Ok(());
+                }
+                if by_dim.contains_key(name) || name == "time" || name == "measure_name" {
+                    return Err(EmitError::Shape(format!(
+                        "`{name}` names both a dimension and a measure"
+                    )));
+                }
+                by_attr.insert(name.to_owned(), columns.len() as u32);
+                columns.push(ColumnDef {
+                    name: name.to_owned(),
+                    kind,
+                });
+                Ok(())
+            };
+        match &model.measures {
+            Measures::Multi { attributes, .. } => {
+                for a in attributes {
+                    add_attr(&a.target_name, a.value_type, &mut columns)?;
+                }
+            }
+            Measures::Mixed(mappings) => {
+                for m in mappings {
+                    match &m.kind {
+                        MixedKind::Multi(attributes) => {
+                            for a in attributes {
+                                add_attr(&a.target_name, a.value_type, &mut columns)?;
+                            }
+                        }
+                        MixedKind::Scalar { value_type, .. } => {
+                            by_scalar.entry(*value_type).or_insert_with(|| {
+                                columns.push(ColumnDef {
+                                    name: measure_value_column(*value_type),
+                                    kind: *value_type,
+                                });
+                                columns.len() as u32 - 1
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let mut fields = vec![Arc::new(column_schema("time", ScalarType::Timestamp, true))];
+        fields.extend(
+            columns[..dims]
+                .iter()
+                .map(|c| Arc::new(column_schema(&c.name, c.kind, false))),
+        );
+        fields.push(Arc::new(column_schema(
+            "measure_name",
+            ScalarType::Varchar,
+            true,
+        )));
+        fields.extend(
+            columns[dims..]
+                .iter()
+                .map(|c| Arc::new(column_schema(&c.name, c.kind, false))),
+        );
+        let schema = Type::group_type_builder("schema")
+            .with_fields(fields)
+            .build()
+            .map_err(|e| EmitError::Shape(e.to_string()))?;
+        Ok(Self {
+            columns,
+            dims,
+            by_dim,
+            by_attr,
+            by_scalar,
+            schema: Arc::new(schema),
+        })
+    }
+
+    /// Index in the schema's leaves of value column `c`.
+    fn leaf(&self, c: usize) -> usize {
+        if c < self.dims { 1 + c } else { 2 + c }
+    }
+
+    /// Resolves a file's plan against the columns, once per file.
+    pub fn layout(self: &Arc<Self>, plan: &Plan) -> Result<FileLayout, EmitError> {
+        let missing = |what: &str, name: &str| {
+            EmitError::Shape(format!("{what} `{name}` has no column in the table"))
+        };
+        let dims = plan
+            .dimension_names()
+            .map(|n| {
+                self.by_dim
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| missing("dimension", n))
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        let slots = plan
+            .value_slots()
+            .map(|s| {
+                let c = if s.multi {
+                    self.by_attr.get(s.name)
+                } else {
+                    self.by_scalar.get(&s.ty)
+                };
+                let c = c.copied().ok_or_else(|| missing("measure", s.name))?;
+                if self.columns[c as usize].kind == s.ty {
+                    Ok(c)
+                } else {
+                    Err(EmitError::Shape(format!(
+                        "measure `{}` is {} but its column is {}",
+                        s.name,
+                        s.ty.as_str(),
+                        self.columns[c as usize].kind.as_str()
+                    )))
+                }
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        Ok(FileLayout {
+            shape: self.clone(),
+            dims,
+            slots,
+        })
+    }
+}
+
+/// One file's plan resolved to the table's columns ([`TableShape::layout`]).
+#[derive(Debug)]
+pub struct FileLayout {
+    shape: Arc<TableShape>,
+    /// Plan dimension → value column.
+    dims: Vec<u32>,
+    /// Plan value slot → value column.
+    slots: Vec<u32>,
+}
+
+/// Strings of one column: the bytes back to back, and where each ends.
+#[derive(Debug, Default)]
+struct Strings {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Strings {
+    #[inline]
+    fn push(&mut self, b: &[u8]) {
+        self.bytes.extend_from_slice(b);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn split_off(&mut self, at: usize) -> Self {
+        let cut = if at == 0 { 0 } else { self.ends[at - 1] };
+        let bytes = self.bytes.split_off(cut);
+        let ends = self
+            .ends
+            .split_off(at)
+            .into_iter()
+            .map(|e| e - cut)
+            .collect();
+        Self { bytes, ends }
+    }
+
+    /// The strings as `ByteArray`s sharing one buffer (no copy per value).
+    fn byte_arrays(self, out: &mut Vec<ByteArray>) {
+        out.clear();
+        let bytes = Bytes::from(self.bytes);
+        let mut start = 0;
+        out.extend(self.ends.into_iter().map(|end| {
+            let b = ByteArray::from(bytes.slice(start..end));
+            start = end;
+            b
+        }));
+    }
+}
+
+/// The values of one column in a batch.
 #[derive(Debug)]
 enum Values {
-    Str(Vec<ByteArray>),
+    Str(Strings),
     I64(Vec<i64>),
     F64(Vec<f64>),
     Bool(Vec<bool>),
 }
 
-#[derive(Debug)]
-struct Column {
-    name: String,
-    kind: ScalarType,
-    required: bool,
-    values: Values,
-    defs: Vec<i16>,
-    /// Whether the current row set this column.
-    set: bool,
-    /// A dimension column (written before `measure_name`).
-    dimension: bool,
+impl Values {
+    fn new(kind: ScalarType) -> Self {
+        match kind {
+            ScalarType::Varchar => Self::Str(Strings::default()),
+            ScalarType::Bigint | ScalarType::Timestamp => Self::I64(Vec::new()),
+            ScalarType::Double => Self::F64(Vec::new()),
+            ScalarType::Boolean => Self::Bool(Vec::new()),
+        }
+    }
+
+    fn split_off(&mut self, at: usize) -> Self {
+        match self {
+            Self::Str(v) => Self::Str(v.split_off(at)),
+            Self::I64(v) => Self::I64(v.split_off(at)),
+            Self::F64(v) => Self::F64(v.split_off(at)),
+            Self::Bool(v) => Self::Bool(v.split_off(at)),
+        }
+    }
 }
 
-impl Column {
-    fn new(name: String, kind: ScalarType, required: bool) -> Self {
-        let values = match kind {
-            ScalarType::Varchar => Values::Str(Vec::new()),
-            ScalarType::Bigint | ScalarType::Timestamp => Values::I64(Vec::new()),
-            ScalarType::Double => Values::F64(Vec::new()),
-            ScalarType::Boolean => Values::Bool(Vec::new()),
-        };
-        Self {
-            name,
-            kind,
-            required,
-            values,
-            defs: Vec::new(),
-            set: false,
-            dimension: false,
-        }
-    }
+/// An optional value column of a batch: values of the non-null cells, and
+/// a definition level per row (1 set, 0 null).
+#[derive(Debug)]
+struct ColumnBuf {
+    values: Values,
+    defs: Vec<i16>,
+}
 
-    fn schema(&self) -> Type {
-        let (physical, logical) = match self.kind {
-            ScalarType::Varchar => (PhysicalType::BYTE_ARRAY, Some(LogicalType::String)),
-            ScalarType::Bigint => (PhysicalType::INT64, None),
-            ScalarType::Timestamp => (
-                PhysicalType::INT64,
-                Some(LogicalType::Timestamp(TimestampType {
-                    is_adjusted_to_u_t_c: true,
-                    unit: PqTimeUnit::NANOS,
-                })),
-            ),
-            ScalarType::Double => (PhysicalType::DOUBLE, None),
-            ScalarType::Boolean => (PhysicalType::BOOLEAN, None),
-        };
-        Type::primitive_type_builder(&self.name, physical)
-            .with_logical_type(logical)
-            .with_repetition(if self.required {
-                Repetition::REQUIRED
-            } else {
-                Repetition::OPTIONAL
+/// The records of one chunk as columns, filled on a worker thread
+/// ([`RecordSink`]) and written by [`ParquetWriter`].
+#[derive(Debug)]
+pub struct ColumnBatch {
+    layout: Arc<FileLayout>,
+    time: Vec<i64>,
+    names: Strings,
+    columns: Vec<ColumnBuf>,
+}
+
+impl ColumnBatch {
+    /// An empty batch for a file of `layout`.
+    pub fn new(layout: Arc<FileLayout>) -> Self {
+        let columns = layout
+            .shape
+            .columns
+            .iter()
+            .map(|c| ColumnBuf {
+                values: Values::new(c.kind),
+                defs: Vec::new(),
             })
-            .build()
-            .expect("valid column schema")
+            .collect();
+        Self {
+            layout,
+            time: Vec::new(),
+            names: Strings::default(),
+            columns,
+        }
     }
 
-    /// Sets this row's value from the record's text; `None` when the text
-    /// does not convert (cannot happen for checked records).
-    fn push(&mut self, text: &str, nanos_per_unit: i64) -> Option<()> {
-        match &mut self.values {
-            Values::Str(v) => v.push(ByteArray::from(text.as_bytes().to_vec())),
-            Values::I64(v) => {
-                let x: i64 = text.parse().ok()?;
-                v.push(if self.kind == ScalarType::Timestamp {
-                    x.checked_mul(nanos_per_unit)?
-                } else {
-                    x
-                });
+    /// Records (rows) in the batch.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// Whether the batch holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// Starts a row: every value column null until set.
+    #[inline]
+    fn start_row(&mut self, time_ns: i64, name: &[u8]) {
+        self.time.push(time_ns);
+        self.names.push(name);
+        for c in &mut self.columns {
+            c.defs.push(0);
+        }
+    }
+
+    /// The rows from `at` on, moved to a new batch.
+    fn split_off(&mut self, at: usize) -> Self {
+        let columns = self
+            .columns
+            .iter_mut()
+            .map(|c| {
+                let set = c.defs[..at].iter().filter(|&&d| d != 0).count();
+                ColumnBuf {
+                    values: c.values.split_off(set),
+                    defs: c.defs.split_off(at),
+                }
+            })
+            .collect();
+        Self {
+            layout: self.layout.clone(),
+            time: self.time.split_off(at),
+            names: self.names.split_off(at),
+            columns,
+        }
+    }
+
+    /// Adds an owned record (the slow path of [`RecordWriter::write`]):
+    /// columns found by name, values parsed from their text.
+    fn push_owned(&mut self, r: &WriteRecord) -> Result<(), String> {
+        let shape = self.layout.shape.clone();
+        let unit = unit_nanos(r.time_unit);
+        let time = r
+            .time
+            .parse::<i64>()
+            .ok()
+            .and_then(|t| t.checked_mul(unit))
+            .ok_or_else(|| format!("record time `{}` is not an integer of nanoseconds", r.time))?;
+        let mut cells: Vec<(u32, &str)> = Vec::new();
+        for d in &r.dimensions {
+            if let Some(&c) = shape.by_dim.get(&d.name) {
+                cells.push((c, &d.value));
             }
-            Values::F64(v) => v.push(text.parse().ok()?),
-            Values::Bool(v) => v.push(text.eq_ignore_ascii_case("true")),
         }
-        self.defs.push(1);
-        self.set = true;
-        Some(())
+        if let Some(values) = &r.measure_values {
+            for v in values {
+                let c = shape
+                    .by_attr
+                    .get(&v.name)
+                    .ok_or_else(|| format!("attribute `{}` is not in the data model", v.name))?;
+                cells.push((*c, &v.value));
+            }
+        } else if let Some(value) = &r.measure_value {
+            let kind =
+                scalar_of(r.measure_value_type).ok_or("a single-measure record of type MULTI")?;
+            let c = shape.by_scalar.get(&kind).ok_or_else(|| {
+                format!(
+                    "no `{}` column for a single-measure value",
+                    measure_value_column(kind)
+                )
+            })?;
+            cells.push((*c, value));
+        }
+        // Convert first, so that a failure adds no partial row.
+        let mut typed = Vec::with_capacity(cells.len());
+        for &(c, text) in &cells {
+            let kind = shape.columns[c as usize].kind;
+            let bad = || format!("value `{text}` does not convert to {}", kind.as_str());
+            let v = match kind {
+                ScalarType::Varchar => Value::Varchar(text.as_bytes()),
+                ScalarType::Bigint => Value::Bigint(text.parse().map_err(|_| bad())?),
+                ScalarType::Timestamp => Value::Timestamp(
+                    text.parse::<i64>()
+                        .ok()
+                        .and_then(|x| x.checked_mul(unit))
+                        .ok_or_else(bad)?,
+                ),
+                ScalarType::Double => Value::Double(text.parse().map_err(|_| bad())?),
+                ScalarType::Boolean => Value::Boolean(text.eq_ignore_ascii_case("true")),
+            };
+            typed.push((c, v));
+        }
+        self.start_row(time, r.measure_name.as_bytes());
+        for (c, v) in typed {
+            self.set(c as usize, v);
+        }
+        Ok(())
     }
 
-    fn end_row(&mut self) {
-        if !self.set {
-            self.defs.push(0);
+    /// Sets value column `c` of the current row, once (a second value for
+    /// the same column is ignored); a value of another type leaves it null.
+    #[inline]
+    fn set(&mut self, c: usize, v: Value<'_>) {
+        let col = &mut self.columns[c];
+        let def = col.defs.last_mut().expect("a row was started");
+        if *def != 0 {
+            return;
         }
-        self.set = false;
+        let ok = match (&mut col.values, v) {
+            (Values::Str(s), Value::Varchar(b)) => {
+                s.push(b);
+                true
+            }
+            (Values::I64(x), Value::Bigint(v) | Value::Timestamp(v)) => {
+                x.push(v);
+                true
+            }
+            (Values::F64(x), Value::Double(v)) => {
+                x.push(v);
+                true
+            }
+            (Values::Bool(x), Value::Boolean(v)) => {
+                x.push(v);
+                true
+            }
+            _ => false,
+        };
+        debug_assert!(ok, "a value of its column's type");
+        *def = i16::from(ok);
     }
+}
 
-    fn clear(&mut self) {
-        self.defs.clear();
-        match &mut self.values {
-            Values::Str(v) => v.clear(),
-            Values::I64(v) => v.clear(),
-            Values::F64(v) => v.clear(),
-            Values::Bool(v) => v.clear(),
+impl RecordSink for ColumnBatch {
+    #[inline]
+    fn record(&mut self, view: &RecordView<'_>) {
+        self.start_row(view.time_ns(), view.measure_name());
+        let layout = self.layout.clone();
+        for d in view.dimensions() {
+            self.set(
+                layout.dims[d.index as usize] as usize,
+                Value::Varchar(d.value),
+            );
+        }
+        for m in view.measures() {
+            let c = layout.slots[m.slot as usize] as usize;
+            let v = if m.ty == ScalarType::Varchar {
+                Value::Varchar(m.raw)
+            } else {
+                m.value()
+            };
+            self.set(c, v);
         }
     }
 }
@@ -160,22 +559,45 @@ fn unit_nanos(u: RecordTimeUnit) -> i64 {
     }
 }
 
-/// Column name of single-measure values of type `t`, as Timestream names it.
-fn measure_value_column(t: ScalarType) -> String {
-    format!("measure_value::{}", t.as_str().to_ascii_lowercase())
+/// The encoded pages of one column chunk, kept in memory until its row
+/// group is appended to the file.
+type PageBuffer = Arc<Mutex<TrackedWrite<Vec<u8>>>>;
+
+/// A page writer into a [`PageBuffer`]: the parquet crate's own page
+/// serialisation, with offsets relative to the chunk's start (what
+/// `SerializedRowGroupWriter::append_column` expects).
+struct MemPageWriter(PageBuffer);
+
+impl PageWriter for MemPageWriter {
+    fn write_page(&mut self, page: CompressedPage) -> parquet::errors::Result<PageWriteSpec> {
+        let mut sink = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        SerializedPageWriter::new(&mut sink).write_page(page)
+    }
+
+    fn close(&mut self) -> parquet::errors::Result<()> {
+        Ok(())
+    }
+}
+
+/// The column writers of the row group being filled.
+struct OpenGroup {
+    /// One per schema leaf, in schema order, with its page buffer.
+    columns: Vec<(ColumnWriter<'static>, PageBuffer)>,
+    rows: usize,
 }
 
 /// Writes records as Parquet in the table's shape.
 pub struct ParquetWriter {
     path: PathBuf,
     writer: Option<SerializedFileWriter<AtomicFile>>,
-    time: Vec<i64>,
-    measure_name: Vec<ByteArray>,
-    columns: Vec<Column>,
-    /// Dimension and attribute name → column index, resolved once from the model.
-    dims: HashMap<String, usize>,
-    attrs: HashMap<String, usize>,
-    scalars: HashMap<ScalarType, usize>,
+    shape: Arc<TableShape>,
+    descr: Arc<SchemaDescriptor>,
+    props: WriterPropertiesPtr,
+    group: Option<OpenGroup>,
+    row_group_rows: usize,
+    /// The layout of owned records ([`RecordWriter::write`]).
+    owned: Arc<FileLayout>,
+    scratch: Vec<ByteArray>,
     count: u64,
 }
 
@@ -191,238 +613,217 @@ impl std::fmt::Debug for ParquetWriter {
 impl ParquetWriter {
     /// Starts `path` with the columns of `model`'s table.
     pub fn create(path: &Path, model: &DataModel) -> Result<Self, EmitError> {
-        let mut columns: Vec<Column> = Vec::new();
-        let mut dims = HashMap::new();
-        let mut attrs: HashMap<String, usize> = HashMap::new();
-        let mut scalars = HashMap::new();
-        for d in &model.dimensions {
-            if !dims.contains_key(&d.destination_column) {
-                dims.insert(d.destination_column.clone(), columns.len());
-                let mut c = Column::new(d.destination_column.clone(), ScalarType::Varchar, false);
-                c.dimension = true;
-                columns.push(c);
-            }
-        }
-        let mut add_attr =
-            |name: &str, kind: ScalarType, columns: &mut Vec<Column>| -> Result<(), EmitError> {
-                if let Some(&i) = attrs.get(name) {
-                    let existing: &Column = &columns[i];
-                    if existing.kind != kind {
-                        return Err(EmitError::Shape(format!(
-                            "attribute `{name}` is both {} and {}",
-                            existing.kind.as_str(),
-                            kind.as_str()
-                        )));
-                    }
-                    return Ok(());
-                }
-                if dims.contains_key(name) || name == "time" || name == "measure_name" {
-                    return Err(EmitError::Shape(format!(
-                        "`{name}` names both a dimension and a measure"
-                    )));
-                }
-                attrs.insert(name.to_owned(), columns.len());
-                columns.push(Column::new(name.to_owned(), kind, false));
-                Ok(())
-            };
-        match &model.measures {
-            Measures::Multi { attributes, .. } => {
-                for a in attributes {
-                    add_attr(&a.target_name, a.value_type, &mut columns)?;
-                }
-            }
-            Measures::Mixed(mappings) => {
-                for m in mappings {
-                    match &m.kind {
-                        MixedKind::Multi(attributes) => {
-                            for a in attributes {
-                                add_attr(&a.target_name, a.value_type, &mut columns)?;
-                            }
-                        }
-                        MixedKind::Scalar { value_type, .. } => {
-                            scalars.entry(*value_type).or_insert_with(|| {
-                                columns.push(Column::new(
-                                    measure_value_column(*value_type),
-                                    *value_type,
-                                    false,
-                                ));
-                                columns.len() - 1
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        let mut fields = vec![Arc::new(
-            Column::new("time".into(), ScalarType::Timestamp, true).schema(),
-        )];
-        let (dim_cols, rest): (Vec<&Column>, Vec<&Column>) =
-            columns.iter().partition(|c| c.dimension);
-        fields.extend(dim_cols.iter().map(|c| Arc::new(c.schema())));
-        fields.push(Arc::new(
-            Column::new("measure_name".into(), ScalarType::Varchar, true).schema(),
-        ));
-        fields.extend(rest.iter().map(|c| Arc::new(c.schema())));
-        let schema = Type::group_type_builder("schema")
-            .with_fields(fields)
-            .build()
-            .map_err(|e| EmitError::Shape(e.to_string()))?;
-        let props = WriterProperties::builder()
+        Self::with_row_group_rows(path, model, ROW_GROUP_ROWS)
+    }
+
+    /// Like [`create`](Self::create), with row groups of `rows` rows (≥ 1).
+    pub fn with_row_group_rows(
+        path: &Path,
+        model: &DataModel,
+        rows: usize,
+    ) -> Result<Self, EmitError> {
+        let shape = Arc::new(TableShape::new(model)?);
+        // Strings: dictionary-encoded, no min/max statistics (comparing
+        // every value costs more than readers gain from them); numbers:
+        // plain, with chunk statistics (row group pruning on `time`).
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .build();
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_dictionary_enabled(false);
+        let strings = std::iter::once("measure_name").chain(
+            shape
+                .columns
+                .iter()
+                .filter(|c| c.kind == ScalarType::Varchar)
+                .map(|c| c.name.as_str()),
+        );
+        for name in strings {
+            let path = ColumnPath::from(name);
+            props = props
+                .set_column_dictionary_enabled(path.clone(), true)
+                .set_column_statistics_enabled(path, EnabledStatistics::None);
+        }
+        let props = Arc::new(props.build());
         let file = AtomicFile::create(path)?;
         let writer =
-            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(|e| {
+            SerializedFileWriter::new(file, shape.schema.clone(), props.clone()).map_err(|e| {
                 EmitError::Parquet {
                     path: path.to_path_buf(),
                     message: e.to_string(),
                 }
             })?;
+        let descr = Arc::new(SchemaDescriptor::new(shape.schema.clone()));
+        let owned = Arc::new(FileLayout {
+            shape: shape.clone(),
+            dims: Vec::new(),
+            slots: Vec::new(),
+        });
         Ok(Self {
             path: path.to_path_buf(),
             writer: Some(writer),
-            time: Vec::new(),
-            measure_name: Vec::new(),
-            columns,
-            dims,
-            attrs,
-            scalars,
+            shape,
+            descr,
+            props,
+            group: None,
+            row_group_rows: rows.max(1),
+            owned,
+            scratch: Vec::new(),
             count: 0,
         })
     }
 
-    fn err(&self, message: impl Into<String>) -> EmitError {
+    fn err(&self, e: impl std::fmt::Display) -> EmitError {
         EmitError::Parquet {
             path: self.path.clone(),
-            message: message.into(),
+            message: e.to_string(),
         }
     }
 
-    fn push(&mut self, r: &WriteRecord) -> Result<(), EmitError> {
-        let nanos = unit_nanos(r.time_unit);
-        let t: i64 = r
-            .time
-            .parse()
-            .map_err(|_| self.err(format!("record time `{}` is not an integer", r.time)))?;
-        let t = t
-            .checked_mul(nanos)
-            .ok_or_else(|| self.err("record time overflows nanoseconds"))?;
-        for d in &r.dimensions {
-            if let Some(&i) = self.dims.get(&d.name) {
-                self.columns[i].push(&d.value, nanos);
+    /// Appends a batch, cut at row group boundaries.
+    fn append(&mut self, mut batch: ColumnBatch) -> Result<(), EmitError> {
+        while !batch.is_empty() {
+            let filled = self.group.as_ref().map_or(0, |g| g.rows);
+            let room = self.row_group_rows - filled;
+            let rest = (batch.len() > room).then(|| batch.split_off(room));
+            self.write_rows(batch)?;
+            if self
+                .group
+                .as_ref()
+                .is_some_and(|g| g.rows >= self.row_group_rows)
+            {
+                self.close_group()?;
             }
-        }
-        if let Some(values) = &r.measure_values {
-            for v in values {
-                let Some(&i) = self.attrs.get(&v.name) else {
-                    return Err(
-                        self.err(format!("attribute `{}` is not in the data model", v.name))
-                    );
-                };
-                self.columns[i].push(&v.value, nanos).ok_or_else(|| {
-                    self.err(format!(
-                        "value `{}` of `{}` does not convert",
-                        v.value, v.name
-                    ))
-                })?;
+            match rest {
+                Some(r) => batch = r,
+                None => break,
             }
-        } else if let (Some(value), Some(kind)) =
-            (&r.measure_value, scalar_of(r.measure_value_type))
-        {
-            let Some(&i) = self.scalars.get(&kind) else {
-                return Err(self.err(format!(
-                    "no `{}` column for a single-measure value",
-                    measure_value_column(kind)
-                )));
-            };
-            self.columns[i]
-                .push(value, nanos)
-                .ok_or_else(|| self.err(format!("value `{value}` does not convert")))?;
-        }
-        for c in &mut self.columns {
-            c.end_row();
-        }
-        self.time.push(t);
-        self.measure_name
-            .push(ByteArray::from(r.measure_name.as_bytes().to_vec()));
-        self.count += 1;
-        if self.time.len() >= ROW_GROUP_ROWS {
-            self.flush()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), EmitError> {
-        if self.time.is_empty() {
-            return Ok(());
+    /// Feeds a batch (that fits in the row group) to the column writers.
+    fn write_rows(&mut self, batch: ColumnBatch) -> Result<(), EmitError> {
+        if self.group.is_none() {
+            let columns = self
+                .descr
+                .columns()
+                .iter()
+                .map(|d| {
+                    let buf: PageBuffer = Arc::new(Mutex::new(TrackedWrite::new(Vec::new())));
+                    let w = get_column_writer(
+                        d.clone(),
+                        self.props.clone(),
+                        Box::new(MemPageWriter(buf.clone())),
+                    );
+                    (w, buf)
+                })
+                .collect();
+            self.group = Some(OpenGroup { columns, rows: 0 });
         }
-        let path = self.path.clone();
-        let e = |x: parquet::errors::ParquetError| EmitError::Parquet {
-            path: path.clone(),
-            message: x.to_string(),
+        let group = self.group.as_mut().expect("opened above");
+        let rows = batch.len();
+        let scratch = &mut self.scratch;
+        let shape = &self.shape;
+        let r = (|| -> parquet::errors::Result<()> {
+            let ColumnBatch {
+                time,
+                names,
+                columns,
+                ..
+            } = batch;
+            match &mut group.columns[0].0 {
+                ColumnWriter::Int64ColumnWriter(w) => {
+                    w.write_batch(&time, None, None)?;
+                }
+                _ => unreachable!("time is INT64"),
+            }
+            names.byte_arrays(scratch);
+            match &mut group.columns[shape.dims + 1].0 {
+                ColumnWriter::ByteArrayColumnWriter(w) => {
+                    w.write_batch(scratch, None, None)?;
+                }
+                _ => unreachable!("measure_name is BYTE_ARRAY"),
+            }
+            for (c, buf) in columns.into_iter().enumerate() {
+                let leaf = &mut group.columns[shape.leaf(c)].0;
+                let defs = Some(&buf.defs[..]);
+                match (leaf, buf.values) {
+                    (ColumnWriter::ByteArrayColumnWriter(w), Values::Str(s)) => {
+                        s.byte_arrays(scratch);
+                        w.write_batch(scratch, defs, None)?;
+                    }
+                    (ColumnWriter::Int64ColumnWriter(w), Values::I64(v)) => {
+                        w.write_batch(&v, defs, None)?;
+                    }
+                    (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => {
+                        w.write_batch(&v, defs, None)?;
+                    }
+                    (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => {
+                        w.write_batch(&v, defs, None)?;
+                    }
+                    _ => unreachable!("column buffers follow the schema"),
+                }
+            }
+            Ok(())
+        })();
+        scratch.clear();
+        if r.is_ok() {
+            group.rows += rows;
+        }
+        r.map_err(|e| self.err(e))?;
+        self.count += rows as u64;
+        Ok(())
+    }
+
+    /// Closes the column writers and appends their chunks as a row group.
+    fn close_group(&mut self) -> Result<(), EmitError> {
+        let Some(group) = self.group.take() else {
+            return Ok(());
         };
         let writer = self.writer.as_mut().expect("writer is open until finish");
-        let mut rg = writer.next_row_group().map_err(e)?;
-        // Column order: time, dimensions, measure_name, the rest (as in the schema).
-        let (dim_idx, rest_idx): (Vec<usize>, Vec<usize>) =
-            (0..self.columns.len()).partition(|&i| self.columns[i].dimension);
-        {
-            let mut col = rg.next_column().map_err(e)?.expect("time column");
-            col.typed::<Int64Type>()
-                .write_batch(&self.time, None, None)
-                .map_err(e)?;
-            col.close().map_err(e)?;
-        }
-        for &i in &dim_idx {
-            write_column(&mut rg, &self.columns[i]).map_err(e)?;
-        }
-        {
-            let mut col = rg.next_column().map_err(e)?.expect("measure_name column");
-            col.typed::<ByteArrayType>()
-                .write_batch(&self.measure_name, None, None)
-                .map_err(e)?;
-            col.close().map_err(e)?;
-        }
-        for &i in &rest_idx {
-            write_column(&mut rg, &self.columns[i]).map_err(e)?;
-        }
-        rg.close().map_err(e)?;
-        self.time.clear();
-        self.measure_name.clear();
-        for c in &mut self.columns {
-            c.clear();
-        }
-        Ok(())
+        let r = (|| -> parquet::errors::Result<()> {
+            let mut rg = writer.next_row_group()?;
+            for (w, buf) in group.columns {
+                let close = w.close()?;
+                let pages = {
+                    let mut sink = buf.lock().unwrap_or_else(PoisonError::into_inner);
+                    std::mem::replace(&mut *sink, TrackedWrite::new(Vec::new()))
+                };
+                let bytes = Bytes::from(pages.into_inner()?);
+                rg.append_column(&bytes, close)?;
+            }
+            rg.close()?;
+            Ok(())
+        })();
+        r.map_err(|e| self.err(e))
     }
-}
-
-fn write_column<W: std::io::Write + Send>(
-    rg: &mut parquet::file::writer::SerializedRowGroupWriter<'_, W>,
-    c: &Column,
-) -> parquet::errors::Result<()> {
-    let mut col = rg.next_column()?.expect("a column per schema field");
-    let defs = Some(&c.defs[..]);
-    match &c.values {
-        Values::Str(v) => col.typed::<ByteArrayType>().write_batch(v, defs, None)?,
-        Values::I64(v) => col.typed::<Int64Type>().write_batch(v, defs, None)?,
-        Values::F64(v) => col.typed::<DoubleType>().write_batch(v, defs, None)?,
-        Values::Bool(v) => col.typed::<BoolType>().write_batch(v, defs, None)?,
-    };
-    col.close()
 }
 
 impl RecordWriter for ParquetWriter {
+    fn encoding(&self) -> Encoding {
+        Encoding::Parquet(self.shape.clone())
+    }
+
     fn write(&mut self, records: &[WriteRecord], _lines: &[u64]) -> Result<(), EmitError> {
+        let mut batch = ColumnBatch::new(self.owned.clone());
         for r in records {
-            self.push(r)?;
+            batch.push_owned(r).map_err(|m| self.err(m))?;
         }
-        Ok(())
+        self.append(batch)
+    }
+
+    fn write_batch(&mut self, batch: Batch) -> Result<(), EmitError> {
+        match batch {
+            Batch::Parquet(b) => self.append(b),
+            Batch::Owned(b) => self.write(&b.records, &b.lines),
+            Batch::Jsonl(_) => Err(EmitError::Mismatch),
+        }
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64, EmitError> {
-        self.flush()?;
+        self.close_group()?;
         let writer = self.writer.take().expect("writer is open until finish");
-        let file = writer.into_inner().map_err(|x| self.err(x.to_string()))?;
+        let file = writer.into_inner().map_err(|x| self.err(x))?;
         file.commit()?;
         Ok(self.count)
     }
