@@ -160,9 +160,18 @@ fn write_all(w: &mut impl Write, text: &str) {
 /// the terminal (move the cursor, clear the screen, set the title). JSON
 /// output needs nothing: serde escapes control characters.
 pub(crate) fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(s, |c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Like [`escape_controls`], for text that must stay on one line (progress
+/// bar messages): line feeds and tabs are escaped too.
+pub(crate) fn escape_line(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(s, char::is_control)
+}
+
+fn escape_where(s: &str, escaped: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
     use std::fmt::Write as _;
-    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !s.chars().any(escaped) {
+    if !s.chars().any(&escaped) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -394,6 +403,15 @@ mod tests {
         assert_eq!(
             plain(&d),
             "data.csv:7: warning[X001]: not a number\n  at: record 6, field 2 (`cpu`), byte 120\n  value: `abc`\n  evidence: [INF] inferred, not documented by AWS\n"
+        );
+    }
+
+    #[test]
+    fn progress_messages_stay_on_one_line() {
+        assert_eq!(escape_line("data.csv"), "data.csv");
+        assert_eq!(
+            escape_line("a\nb\tc\u{1b}[2J.csv"),
+            "a\\u{a}b\\u{9}c\\u{1b}[2J.csv"
         );
     }
 

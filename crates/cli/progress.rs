@@ -55,8 +55,9 @@ impl Progress for Bar {
     fn input_started(&self, name: &str, _size: Option<u64>) {
         if let Some(b) = &self.bar {
             let mut state = self.state.lock().expect("progress lock");
-            name.clone_into(&mut state.1);
-            b.set_message(format!("{} rows · {name}", state.0));
+            // File names come from the user and from S3 listings.
+            state.1 = crate::printer::escape_line(name).into_owned();
+            b.set_message(format!("{} rows · {}", state.0, state.1));
         }
     }
 

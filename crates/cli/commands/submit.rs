@@ -438,6 +438,7 @@ impl UploadProgress for UploadBar {
     }
     fn finished(&self, key: &str, how: Uploaded) {
         if let Some(b) = &self.bar {
+            let key = crate::printer::escape_line(key);
             b.set_message(format!("{key}: {}", uploaded_word(how)));
         }
     }
@@ -550,7 +551,8 @@ impl Observer for TaskProgress<'_> {
                 let changed = state.tasks[i].2 != status;
                 if let Some(b) = &state.tasks[i].1 {
                     b.set_position(p.records_processed.max(0) as u64);
-                    b.set_message(msg);
+                    // Task ids and statuses come from the endpoint.
+                    b.set_message(crate::printer::escape_line(&msg).into_owned());
                 } else if changed {
                     self.printer.note(&msg);
                 }
