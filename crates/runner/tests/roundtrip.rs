@@ -358,7 +358,11 @@ fn read_parquet(path: &std::path::Path) -> (Vec<String>, Vec<PqRow>, Vec<i64>) {
         .iter()
         .map(|c| c.name().to_owned())
         .collect();
-    let groups = meta.row_groups().iter().map(parquet::file::metadata::RowGroupMetaData::num_rows).collect();
+    let groups = meta
+        .row_groups()
+        .iter()
+        .map(parquet::file::metadata::RowGroupMetaData::num_rows)
+        .collect();
     let rows = reader
         .get_row_iter(None)
         .unwrap()
@@ -581,6 +585,66 @@ fn an_empty_load_is_a_parquet_file_with_the_columns_and_no_rows() {
     );
     assert!(rows.is_empty());
     assert!(groups.is_empty());
+}
+
+/// A device that refuses every write (`/dev/full`, reached through a
+/// symlink named `.parquet`): the run stops with an error naming the
+/// output, whether the encoder fails in the middle (small row groups are
+/// written while rows still come) or at the end.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_parquet_output_fails_the_run_and_names_it() {
+    use tsload_runner::emit::EmitError;
+    use tsload_runner::validate::PipelineError;
+    let m = model(MULTI);
+    let d = CsvDialect::default();
+    let mut rows = Vec::new();
+    for i in 0..3000 {
+        rows.push(format!(
+            "{},web-{i},us-east-1a,0.5,{i},true,OK,1600000000000",
+            1_600_000_000_000i64 + i
+        ));
+    }
+    let data = format!("{}\n{}\n", MULTI_HEADER.join(","), rows.join("\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("full.parquet");
+    std::os::unix::fs::symlink("/dev/full", &out).unwrap();
+    let mut kinds = Vec::new();
+    for group in [10, 1_000_000] {
+        let w = ParquetWriter::with_row_group_rows(&out, &m, group).unwrap();
+        let options = Options {
+            threads: 2,
+            context: ctx(),
+            ..Options::default()
+        };
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, &data).unwrap();
+        let err = Pipeline::new(&m, &d, options)
+            .unwrap()
+            .run(
+                &[Input::File {
+                    path,
+                    size: data.len() as u64,
+                }],
+                &LocalOpener,
+                Some(Box::new(w)),
+                &NoProgress,
+            )
+            .unwrap_err();
+        let path = match &err {
+            PipelineError::Emit(EmitError::Parquet { path, .. }) => path,
+            PipelineError::Emit(EmitError::Write(w)) => &w.path,
+            other => panic!("unexpected error {other:?}"),
+        };
+        assert_eq!(path, &out, "{err}");
+        assert!(err.to_string().contains("full.parquet"), "{err}");
+        kinds.push(matches!(
+            err,
+            PipelineError::Emit(EmitError::Parquet { .. })
+        ));
+    }
+    // Small row groups fail in the encoder, while rows still come.
+    assert_eq!(kinds, [true, false]);
 }
 
 /// How a row of the line-range test is broken, if it is.

@@ -20,39 +20,50 @@
 //!   ([`FileLayout`]: plan dimension and value slot → column).
 //! - On the worker threads, a [`ColumnBatch`] per chunk receives the
 //!   chunk's records borrowed from the rows ([`RecordView`]) and appends
-//!   them to plain column buffers: `Vec<i64>` / `Vec<f64>` / `Vec<bool>`,
-//!   one byte buffer plus end offsets per string column, a definition level
-//!   per optional cell. Numbers are parsed there, with the mapper's parsers.
-//!   Nothing is allocated per record or per value.
-//! - On the main thread, [`ParquetWriter`] feeds the batches, in input
-//!   order, to one open column writer per column. String values reach the
-//!   encoder as slices of one [`Bytes`] per column and batch. Each column
-//!   writer encodes into its own in-memory chunk; a row group of exactly
-//!   [`ROW_GROUP_ROWS`] rows (the last one shorter) is then appended to the
-//!   file column by column. Memory is bounded by one row group's encoded
-//!   size plus the batches in flight, whatever the input size; row group
-//!   boundaries do not depend on the chunking, so the file is the same for
-//!   any number of threads.
+//!   them to plain column buffers in Arrow's layout: `Vec<i64>` /
+//!   `Vec<f64>` / `Vec<bool>`, one byte buffer plus offsets per string
+//!   column, a validity flag per optional cell. Numbers are parsed there,
+//!   with the mapper's parsers. Nothing is allocated per record or per
+//!   value.
+//! - [`ParquetWriter`] turns each batch into an Arrow
+//!   `RecordBatch` without copying (the vectors become the arrays'
+//!   buffers) on an encoding thread of its own, fed in input order through
+//!   a bounded channel, which hands them to the parquet crate's
+//!   `ArrowWriter`, with the schema above given explicitly. Its string
+//!   encoder works on offsets and one buffer; the low-level writer wants a
+//!   refcounted `ByteArray` per value (building, reading and dropping them
+//!   took about 13% of that version's profile). The writer encodes a row
+//!   group in memory and writes it when it holds [`ROW_GROUP_ROWS`] rows
+//!   (the last one shorter): memory is bounded by one row group's encoded
+//!   size plus the batches in flight, whatever the input size, and row
+//!   group boundaries do not depend on the chunking, so the file is the
+//!   same for any number of threads.
 //! - Strings are dictionary-encoded (dimensions, measure names and VARCHAR
-//!   values repeat), without min/max statistics; numbers are written plain
+//!   values repeat) while a row group's dictionary stays under 64 KiB, and
+//!   plain past that, without min/max statistics; numbers are written plain
 //!   (dictionaries of doubles and timestamps rarely pay) with statistics per
 //!   column chunk (row group pruning on `time`); pages are compressed with
 //!   Snappy.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
-use bytes::Bytes;
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    TimestampNanosecondArray,
+};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit as ArrowTimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{
     Compression, LogicalType, Repetition, TimeUnit as PqTimeUnit, TimestampType,
     Type as PhysicalType,
 };
-use parquet::column::page::{CompressedPage, PageWriteSpec, PageWriter};
-use parquet::column::writer::{ColumnWriter, get_column_writer};
-use parquet::data_type::ByteArray;
-use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesPtr};
-use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type};
 use tsload_mapper::{
     MeasureValueType, Plan, RecordSink, RecordTimeUnit, RecordView, Value, WriteRecord,
@@ -64,6 +75,13 @@ use crate::atomic::AtomicFile;
 
 /// Rows per row group (the last one of a file may be shorter).
 pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// Dictionary page limit of a string column chunk. A column with few
+/// distinct values (regions, statuses, measure names) stays
+/// dictionary-encoded; one with many (host names) falls back to plain
+/// encoding early in each row group: interning every value of a large
+/// dictionary cost more (cache misses) than it saved.
+const DICTIONARY_BYTES: usize = 64 << 10;
 
 /// A column of the table besides `time` and `measure_name`.
 #[derive(Debug, Clone)]
@@ -97,6 +115,18 @@ fn column_schema(name: &str, kind: ScalarType, required: bool) -> Type {
         .expect("valid column schema")
 }
 
+/// The Arrow field of a column (the type of its array in a batch).
+fn arrow_field(name: &str, kind: ScalarType, nullable: bool) -> Field {
+    let ty = match kind {
+        ScalarType::Varchar => DataType::LargeUtf8,
+        ScalarType::Bigint => DataType::Int64,
+        ScalarType::Timestamp => DataType::Timestamp(ArrowTimeUnit::Nanosecond, Some("UTC".into())),
+        ScalarType::Double => DataType::Float64,
+        ScalarType::Boolean => DataType::Boolean,
+    };
+    Field::new(name, ty, nullable)
+}
+
 /// Column name of single-measure values of type `t`, as Timestream names it.
 fn measure_value_column(t: ScalarType) -> String {
     format!("measure_value::{}", t.as_str().to_ascii_lowercase())
@@ -114,6 +144,8 @@ pub struct TableShape {
     by_attr: HashMap<String, u32>,
     by_scalar: HashMap<ScalarType, u32>,
     schema: Arc<Type>,
+    /// The same columns as Arrow sees them (the batches' type).
+    arrow: SchemaRef,
 }
 
 impl TableShape {
@@ -202,6 +234,19 @@ impl TableShape {
                 .iter()
                 .map(|c| Arc::new(column_schema(&c.name, c.kind, false))),
         );
+        let mut arrow_fields = vec![arrow_field("time", ScalarType::Timestamp, false)];
+        arrow_fields.extend(
+            columns[..dims]
+                .iter()
+                .map(|c| arrow_field(&c.name, c.kind, true)),
+        );
+        arrow_fields.push(arrow_field("measure_name", ScalarType::Varchar, false));
+        arrow_fields.extend(
+            columns[dims..]
+                .iter()
+                .map(|c| arrow_field(&c.name, c.kind, true)),
+        );
+        let arrow = Arc::new(Schema::new(arrow_fields));
         let schema = Type::group_type_builder("schema")
             .with_fields(fields)
             .build()
@@ -213,12 +258,8 @@ impl TableShape {
             by_attr,
             by_scalar,
             schema: Arc::new(schema),
+            arrow,
         })
-    }
-
-    /// Index in the schema's leaves of value column `c`.
-    fn leaf(&self, c: usize) -> usize {
-        if c < self.dims { 1 + c } else { 2 + c }
     }
 
     /// Resolves a file's plan against the columns, once per file.
@@ -274,50 +315,57 @@ pub struct FileLayout {
     slots: Vec<u32>,
 }
 
-/// Strings of one column: the bytes back to back, and where each ends.
-#[derive(Debug, Default)]
+/// Strings of one column: the bytes back to back, and an offset per row
+/// boundary (Arrow's layout; a null row is an empty string).
+#[derive(Debug)]
 struct Strings {
     bytes: Vec<u8>,
-    ends: Vec<usize>,
+    offsets: Vec<i64>,
+}
+
+impl Default for Strings {
+    fn default() -> Self {
+        Self {
+            bytes: Vec::new(),
+            offsets: vec![0],
+        }
+    }
 }
 
 impl Strings {
     #[inline]
     fn push(&mut self, b: &[u8]) {
         self.bytes.extend_from_slice(b);
-        self.ends.push(self.bytes.len());
+        self.offsets.push(self.bytes.len() as i64);
     }
 
-    fn split_off(&mut self, at: usize) -> Self {
-        let cut = if at == 0 { 0 } else { self.ends[at - 1] };
-        let bytes = self.bytes.split_off(cut);
-        let ends = self
-            .ends
-            .split_off(at)
-            .into_iter()
-            .map(|e| e - cut)
-            .collect();
-        Self { bytes, ends }
+    /// Replaces the last (empty) string.
+    #[inline]
+    fn set_last(&mut self, b: &[u8]) {
+        self.bytes.extend_from_slice(b);
+        *self.offsets.last_mut().expect("a row was started") = self.bytes.len() as i64;
     }
 
-    /// The strings as `ByteArray`s sharing one buffer (no copy per value).
-    fn byte_arrays(self, out: &mut Vec<ByteArray>) {
-        out.clear();
-        let bytes = Bytes::from(self.bytes);
-        let mut start = 0;
-        out.extend(self.ends.into_iter().map(|end| {
-            let b = ByteArray::from(bytes.slice(start..end));
-            start = end;
-            b
-        }));
+    /// The strings as an Arrow array, without copying. The bytes are UTF-8
+    /// (checked by the mapper, or taken from a `String`); an error
+    /// otherwise.
+    fn into_array(self, nulls: Option<NullBuffer>) -> Result<LargeStringArray, String> {
+        LargeStringArray::try_new(
+            OffsetBuffer::new(ScalarBuffer::from(self.offsets)),
+            Buffer::from_vec(self.bytes),
+            nulls,
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
-/// The values of one column in a batch.
+/// The values of one column in a batch: a slot per row (a default value
+/// where the row is null).
 #[derive(Debug)]
 enum Values {
     Str(Strings),
     I64(Vec<i64>),
+    Ts(Vec<i64>),
     F64(Vec<f64>),
     Bool(Vec<bool>),
 }
@@ -326,28 +374,30 @@ impl Values {
     fn new(kind: ScalarType) -> Self {
         match kind {
             ScalarType::Varchar => Self::Str(Strings::default()),
-            ScalarType::Bigint | ScalarType::Timestamp => Self::I64(Vec::new()),
+            ScalarType::Bigint => Self::I64(Vec::new()),
+            ScalarType::Timestamp => Self::Ts(Vec::new()),
             ScalarType::Double => Self::F64(Vec::new()),
             ScalarType::Boolean => Self::Bool(Vec::new()),
         }
     }
 
-    fn split_off(&mut self, at: usize) -> Self {
+    #[inline]
+    fn push_null(&mut self) {
         match self {
-            Self::Str(v) => Self::Str(v.split_off(at)),
-            Self::I64(v) => Self::I64(v.split_off(at)),
-            Self::F64(v) => Self::F64(v.split_off(at)),
-            Self::Bool(v) => Self::Bool(v.split_off(at)),
+            Self::Str(s) => s.push(b""),
+            Self::I64(v) | Self::Ts(v) => v.push(0),
+            Self::F64(v) => v.push(0.0),
+            Self::Bool(v) => v.push(false),
         }
     }
 }
 
-/// An optional value column of a batch: values of the non-null cells, and
-/// a definition level per row (1 set, 0 null).
+/// An optional value column of a batch: a value slot and a validity flag
+/// per row.
 #[derive(Debug)]
 struct ColumnBuf {
     values: Values,
-    defs: Vec<i16>,
+    valid: Vec<bool>,
 }
 
 /// The records of one chunk as columns, filled on a worker thread
@@ -369,7 +419,7 @@ impl ColumnBatch {
             .iter()
             .map(|c| ColumnBuf {
                 values: Values::new(c.kind),
-                defs: Vec::new(),
+                valid: Vec::new(),
             })
             .collect();
         Self {
@@ -396,28 +446,8 @@ impl ColumnBatch {
         self.time.push(time_ns);
         self.names.push(name);
         for c in &mut self.columns {
-            c.defs.push(0);
-        }
-    }
-
-    /// The rows from `at` on, moved to a new batch.
-    fn split_off(&mut self, at: usize) -> Self {
-        let columns = self
-            .columns
-            .iter_mut()
-            .map(|c| {
-                let set = c.defs[..at].iter().filter(|&&d| d != 0).count();
-                ColumnBuf {
-                    values: c.values.split_off(set),
-                    defs: c.defs.split_off(at),
-                }
-            })
-            .collect();
-        Self {
-            layout: self.layout.clone(),
-            time: self.time.split_off(at),
-            names: self.names.split_off(at),
-            columns,
+            c.values.push_null();
+            c.valid.push(false);
         }
     }
 
@@ -488,31 +518,64 @@ impl ColumnBatch {
     #[inline]
     fn set(&mut self, c: usize, v: Value<'_>) {
         let col = &mut self.columns[c];
-        let def = col.defs.last_mut().expect("a row was started");
-        if *def != 0 {
+        let valid = col.valid.last_mut().expect("a row was started");
+        if *valid {
             return;
         }
         let ok = match (&mut col.values, v) {
             (Values::Str(s), Value::Varchar(b)) => {
-                s.push(b);
+                s.set_last(b);
                 true
             }
-            (Values::I64(x), Value::Bigint(v) | Value::Timestamp(v)) => {
-                x.push(v);
+            (Values::I64(x), Value::Bigint(v)) | (Values::Ts(x), Value::Timestamp(v)) => {
+                *x.last_mut().expect("a row was started") = v;
                 true
             }
             (Values::F64(x), Value::Double(v)) => {
-                x.push(v);
+                *x.last_mut().expect("a row was started") = v;
                 true
             }
             (Values::Bool(x), Value::Boolean(v)) => {
-                x.push(v);
+                *x.last_mut().expect("a row was started") = v;
                 true
             }
             _ => false,
         };
         debug_assert!(ok, "a value of its column's type");
-        *def = i16::from(ok);
+        *valid = ok;
+    }
+
+    /// The batch as an Arrow record batch of the table's schema; no value
+    /// is copied.
+    fn into_record_batch(self) -> Result<RecordBatch, String> {
+        let shape = &self.layout.shape;
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(shape.columns.len() + 2);
+        arrays.push(Arc::new(
+            TimestampNanosecondArray::new(ScalarBuffer::from(self.time), None).with_timezone("UTC"),
+        ));
+        let mut names = Some(self.names);
+        for (c, buf) in self.columns.into_iter().enumerate() {
+            if c == shape.dims {
+                let n = names.take().expect("measure_name once");
+                arrays.push(Arc::new(n.into_array(None)?));
+            }
+            let nulls = Some(NullBuffer::from(buf.valid));
+            let a: ArrayRef = match buf.values {
+                Values::Str(s) => Arc::new(s.into_array(nulls)?),
+                Values::I64(v) => Arc::new(Int64Array::new(ScalarBuffer::from(v), nulls)),
+                Values::Ts(v) => Arc::new(
+                    TimestampNanosecondArray::new(ScalarBuffer::from(v), nulls)
+                        .with_timezone("UTC"),
+                ),
+                Values::F64(v) => Arc::new(Float64Array::new(ScalarBuffer::from(v), nulls)),
+                Values::Bool(v) => Arc::new(BooleanArray::new(BooleanBuffer::from(v), nulls)),
+            };
+            arrays.push(a);
+        }
+        if let Some(n) = names {
+            arrays.push(Arc::new(n.into_array(None)?));
+        }
+        RecordBatch::try_new(shape.arrow.clone(), arrays).map_err(|e| e.to_string())
     }
 }
 
@@ -559,45 +622,71 @@ fn unit_nanos(u: RecordTimeUnit) -> i64 {
     }
 }
 
-/// The encoded pages of one column chunk, kept in memory until its row
-/// group is appended to the file.
-type PageBuffer = Arc<Mutex<TrackedWrite<Vec<u8>>>>;
-
-/// A page writer into a [`PageBuffer`]: the parquet crate's own page
-/// serialisation, with offsets relative to the chunk's start (what
-/// `SerializedRowGroupWriter::append_column` expects).
-struct MemPageWriter(PageBuffer);
-
-impl PageWriter for MemPageWriter {
-    fn write_page(&mut self, page: CompressedPage) -> parquet::errors::Result<PageWriteSpec> {
-        let mut sink = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        SerializedPageWriter::new(&mut sink).write_page(page)
-    }
-
-    fn close(&mut self) -> parquet::errors::Result<()> {
-        Ok(())
-    }
+/// The thread that encodes: it owns the Arrow writer and takes batches
+/// over a bounded channel, so that encoding overlaps the reading, checking
+/// and merging of later chunks.
+struct Encoder {
+    tx: Option<SyncSender<ColumnBatch>>,
+    handle: Option<JoinHandle<Result<ArrowWriter<AtomicFile>, String>>>,
 }
 
-/// The column writers of the row group being filled.
-struct OpenGroup {
-    /// One per schema leaf, in schema order, with its page buffer.
-    columns: Vec<(ColumnWriter<'static>, PageBuffer)>,
-    rows: usize,
+/// Batches waiting for the encoder: enough to keep it busy, few enough to
+/// bound memory (a batch is one chunk's records).
+const QUEUED_BATCHES: usize = 4;
+
+impl Encoder {
+    fn start(mut writer: ArrowWriter<AtomicFile>) -> std::io::Result<Self> {
+        let (tx, rx) = sync_channel::<ColumnBatch>(QUEUED_BATCHES);
+        let handle = std::thread::Builder::new()
+            .name("tsload-parquet".into())
+            .spawn(move || {
+                for batch in rx {
+                    let batch = batch.into_record_batch()?;
+                    writer.write(&batch).map_err(|e| e.to_string())?;
+                }
+                Ok(writer)
+            })?;
+        Ok(Self {
+            tx: Some(tx),
+            handle: Some(handle),
+        })
+    }
+
+    /// Queues a batch; an error when the encoder stopped (its error).
+    fn send(&mut self, batch: ColumnBatch) -> Result<(), String> {
+        let tx = self.tx.as_ref().ok_or("the Parquet encoder has stopped")?;
+        if tx.send(batch).is_err() {
+            // The encoder returned early: its error says why.
+            self.tx = None;
+            return Err(self
+                .join()
+                .err()
+                .unwrap_or_else(|| "the Parquet encoder stopped".into()));
+        }
+        Ok(())
+    }
+
+    /// Waits for the queued batches to be encoded; returns the writer.
+    fn join(&mut self) -> Result<ArrowWriter<AtomicFile>, String> {
+        self.tx = None;
+        let handle = self
+            .handle
+            .take()
+            .ok_or("the Parquet encoder has stopped")?;
+        match handle.join() {
+            Ok(r) => r,
+            Err(_) => Err("the Parquet encoder panicked".into()),
+        }
+    }
 }
 
 /// Writes records as Parquet in the table's shape.
 pub struct ParquetWriter {
     path: PathBuf,
-    writer: Option<SerializedFileWriter<AtomicFile>>,
+    encoder: Encoder,
     shape: Arc<TableShape>,
-    descr: Arc<SchemaDescriptor>,
-    props: WriterPropertiesPtr,
-    group: Option<OpenGroup>,
-    row_group_rows: usize,
     /// The layout of owned records ([`RecordWriter::write`]).
     owned: Arc<FileLayout>,
-    scratch: Vec<ByteArray>,
     count: u64,
 }
 
@@ -623,13 +712,19 @@ impl ParquetWriter {
         rows: usize,
     ) -> Result<Self, EmitError> {
         let shape = Arc::new(TableShape::new(model)?);
-        // Strings: dictionary-encoded, no min/max statistics (comparing
-        // every value costs more than readers gain from them); numbers:
-        // plain, with chunk statistics (row group pruning on `time`).
+        let err = |message: String| EmitError::Parquet {
+            path: path.to_path_buf(),
+            message,
+        };
+        // Strings: dictionary-encoded while the dictionary stays small, no
+        // min/max statistics (comparing every value costs more than readers
+        // gain from them); numbers: plain, with chunk statistics (row group
+        // pruning on `time`).
         let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Chunk)
-            .set_dictionary_enabled(false);
+            .set_dictionary_enabled(false)
+            .set_max_row_group_row_count(Some(rows.max(1)));
         let strings = std::iter::once("measure_name").chain(
             shape
                 .columns
@@ -641,18 +736,18 @@ impl ParquetWriter {
             let path = ColumnPath::from(name);
             props = props
                 .set_column_dictionary_enabled(path.clone(), true)
+                .set_column_dictionary_page_size_limit(path.clone(), DICTIONARY_BYTES)
                 .set_column_statistics_enabled(path, EnabledStatistics::None);
         }
-        let props = Arc::new(props.build());
+        let options = ArrowWriterOptions::new()
+            .with_properties(props.build())
+            .with_parquet_schema(SchemaDescriptor::new(shape.schema.clone()))
+            .with_skip_arrow_metadata(true);
         let file = AtomicFile::create(path)?;
-        let writer =
-            SerializedFileWriter::new(file, shape.schema.clone(), props.clone()).map_err(|e| {
-                EmitError::Parquet {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                }
-            })?;
-        let descr = Arc::new(SchemaDescriptor::new(shape.schema.clone()));
+        let writer = ArrowWriter::try_new_with_options(file, shape.arrow.clone(), options)
+            .map_err(|e| err(e.to_string()))?;
+        let encoder = Encoder::start(writer)
+            .map_err(|e| err(format!("cannot start the encoding thread: {e}")))?;
         let owned = Arc::new(FileLayout {
             shape: shape.clone(),
             dims: Vec::new(),
@@ -660,14 +755,9 @@ impl ParquetWriter {
         });
         Ok(Self {
             path: path.to_path_buf(),
-            writer: Some(writer),
+            encoder,
             shape,
-            descr,
-            props,
-            group: None,
-            row_group_rows: rows.max(1),
             owned,
-            scratch: Vec::new(),
             count: 0,
         })
     }
@@ -679,123 +769,16 @@ impl ParquetWriter {
         }
     }
 
-    /// Appends a batch, cut at row group boundaries.
-    fn append(&mut self, mut batch: ColumnBatch) -> Result<(), EmitError> {
-        while !batch.is_empty() {
-            let filled = self.group.as_ref().map_or(0, |g| g.rows);
-            let room = self.row_group_rows - filled;
-            let rest = (batch.len() > room).then(|| batch.split_off(room));
-            self.write_rows(batch)?;
-            if self
-                .group
-                .as_ref()
-                .is_some_and(|g| g.rows >= self.row_group_rows)
-            {
-                self.close_group()?;
-            }
-            match rest {
-                Some(r) => batch = r,
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
-    /// Feeds a batch (that fits in the row group) to the column writers.
-    fn write_rows(&mut self, batch: ColumnBatch) -> Result<(), EmitError> {
-        if self.group.is_none() {
-            let columns = self
-                .descr
-                .columns()
-                .iter()
-                .map(|d| {
-                    let buf: PageBuffer = Arc::new(Mutex::new(TrackedWrite::new(Vec::new())));
-                    let w = get_column_writer(
-                        d.clone(),
-                        self.props.clone(),
-                        Box::new(MemPageWriter(buf.clone())),
-                    );
-                    (w, buf)
-                })
-                .collect();
-            self.group = Some(OpenGroup { columns, rows: 0 });
-        }
-        let group = self.group.as_mut().expect("opened above");
-        let rows = batch.len();
-        let scratch = &mut self.scratch;
-        let shape = &self.shape;
-        let r = (|| -> parquet::errors::Result<()> {
-            let ColumnBatch {
-                time,
-                names,
-                columns,
-                ..
-            } = batch;
-            match &mut group.columns[0].0 {
-                ColumnWriter::Int64ColumnWriter(w) => {
-                    w.write_batch(&time, None, None)?;
-                }
-                _ => unreachable!("time is INT64"),
-            }
-            names.byte_arrays(scratch);
-            match &mut group.columns[shape.dims + 1].0 {
-                ColumnWriter::ByteArrayColumnWriter(w) => {
-                    w.write_batch(scratch, None, None)?;
-                }
-                _ => unreachable!("measure_name is BYTE_ARRAY"),
-            }
-            for (c, buf) in columns.into_iter().enumerate() {
-                let leaf = &mut group.columns[shape.leaf(c)].0;
-                let defs = Some(&buf.defs[..]);
-                match (leaf, buf.values) {
-                    (ColumnWriter::ByteArrayColumnWriter(w), Values::Str(s)) => {
-                        s.byte_arrays(scratch);
-                        w.write_batch(scratch, defs, None)?;
-                    }
-                    (ColumnWriter::Int64ColumnWriter(w), Values::I64(v)) => {
-                        w.write_batch(&v, defs, None)?;
-                    }
-                    (ColumnWriter::DoubleColumnWriter(w), Values::F64(v)) => {
-                        w.write_batch(&v, defs, None)?;
-                    }
-                    (ColumnWriter::BoolColumnWriter(w), Values::Bool(v)) => {
-                        w.write_batch(&v, defs, None)?;
-                    }
-                    _ => unreachable!("column buffers follow the schema"),
-                }
-            }
-            Ok(())
-        })();
-        scratch.clear();
-        if r.is_ok() {
-            group.rows += rows;
-        }
-        r.map_err(|e| self.err(e))?;
-        self.count += rows as u64;
-        Ok(())
-    }
-
-    /// Closes the column writers and appends their chunks as a row group.
-    fn close_group(&mut self) -> Result<(), EmitError> {
-        let Some(group) = self.group.take() else {
+    /// Queues a batch for the encoder; the Arrow writer cuts row groups at
+    /// exactly the configured number of rows.
+    fn append(&mut self, batch: ColumnBatch) -> Result<(), EmitError> {
+        if batch.is_empty() {
             return Ok(());
-        };
-        let writer = self.writer.as_mut().expect("writer is open until finish");
-        let r = (|| -> parquet::errors::Result<()> {
-            let mut rg = writer.next_row_group()?;
-            for (w, buf) in group.columns {
-                let close = w.close()?;
-                let pages = {
-                    let mut sink = buf.lock().unwrap_or_else(PoisonError::into_inner);
-                    std::mem::replace(&mut *sink, TrackedWrite::new(Vec::new()))
-                };
-                let bytes = Bytes::from(pages.into_inner()?);
-                rg.append_column(&bytes, close)?;
-            }
-            rg.close()?;
-            Ok(())
-        })();
-        r.map_err(|e| self.err(e))
+        }
+        let rows = batch.len() as u64;
+        self.encoder.send(batch).map_err(|m| self.err(m))?;
+        self.count += rows;
+        Ok(())
     }
 }
 
@@ -821,8 +804,7 @@ impl RecordWriter for ParquetWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64, EmitError> {
-        self.close_group()?;
-        let writer = self.writer.take().expect("writer is open until finish");
+        let writer = self.encoder.join().map_err(|m| self.err(m))?;
         let file = writer.into_inner().map_err(|x| self.err(x))?;
         file.commit()?;
         Ok(self.count)
