@@ -148,15 +148,11 @@ impl FastPlan {
 
     /// Whether a field holds a value the general path would not treat
     /// specially: not empty (null, or an empty string), and not the
-    /// `NullValue` unquoted.
+    /// `NullValue` (`null`) unquoted.
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "a compare or two, per field")]
-    fn present(&self, b: &[u8], rec: &Record<'_>, field: usize) -> bool {
-        !b.is_empty()
-            && match &self.null_value {
-                None => true,
-                Some(n) => **n != *b || rec.is_quoted(field),
-            }
+    fn present(b: &[u8], null: Option<&[u8]>, rec: &Record<'_>, field: usize) -> bool {
+        !b.is_empty() && null.is_none_or(|n| n != b || rec.is_quoted(field))
     }
 
     /// Checks `rec` if it is plain, filling `made` with one entry per
@@ -168,9 +164,10 @@ impl FastPlan {
         if !rec.utf8_known_valid() || rec.len() < self.min_fields {
             return None;
         }
+        let null = self.null_value.as_deref();
         let tf = self.time_field as usize;
         let tb = rec.field(tf);
-        if !self.present(tb, rec, tf) {
+        if !Self::present(tb, null, rec, tf) {
             return None;
         }
         let (time_ns, digits) = value::parse_epoch(tb, self.unit_nanos).ok()?;
@@ -182,7 +179,7 @@ impl FastPlan {
         let mut dims_size = 0u32;
         for (i, &(field, name_len)) in self.dims.iter().enumerate() {
             let v = rec.field(field as usize);
-            if !self.present(v, rec, field as usize) {
+            if !Self::present(v, null, rec, field as usize) {
                 return None;
             }
             let pair = name_len + v.len() as u32;
@@ -200,7 +197,7 @@ impl FastPlan {
             let mut vh = crate::check::SEED;
             for slot in &self.slots[spec.slots.clone()] {
                 let b = rec.field(slot.field as usize);
-                if !self.present(b, rec, slot.field as usize) {
+                if !Self::present(b, null, rec, slot.field as usize) {
                     return None;
                 }
                 let (bytes, hash) = match slot.ty {
