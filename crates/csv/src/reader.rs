@@ -653,7 +653,10 @@ impl<R: Read + Send> CsvReader<R> {
     /// chunk's records to a fresh sink from `make_sink` and handing the
     /// chunks' outputs to `on_chunk` **in input order**, on the calling
     /// thread. `on_chunk` may stop the run with [`ControlFlow::Break`]; the
-    /// reader then stays after the last delivered chunk.
+    /// reader then stays after the last delivered chunk. With more than one
+    /// thread the next window is being read meanwhile: `run` returns once
+    /// the `read` call in flight (at most [`ReadOptions::read_bytes`])
+    /// returns, and keeps the bytes read for the next call.
     ///
     /// Call [`CsvReader::header`] first to check field counts.
     pub fn run<S, M, F>(&mut self, make_sink: M, mut on_chunk: F) -> Result<ReadStats, ReadError>
