@@ -470,7 +470,8 @@ impl<'a> Pipeline<'a> {
         let mut sampled = false;
         let stats = if let Some(limit) = self.options.sample_rows {
             let mut checker = ChunkChecker::new(&plan);
-            let mut batch = layout.as_ref().map(Layout::batch);
+            let sample_rows = SAMPLE_BATCH_ROWS as usize;
+            let mut batch = layout.as_ref().map(|l| l.batch(sample_rows));
             let mut rows = 0u64;
             let mut stopped = None;
             loop {
@@ -499,7 +500,7 @@ impl<'a> Pipeline<'a> {
                     && let Some(l) = &layout
                     && emit_error.is_none()
                 {
-                    let full = batch.replace(l.batch());
+                    let full = batch.replace(l.batch(sample_rows));
                     if let Err(e) = emit_batch(emit.as_deref_mut(), full, 0) {
                         emit_error = Some(e);
                     }
@@ -528,7 +529,7 @@ impl<'a> Pipeline<'a> {
             reader.run(
                 || Sink {
                     checker: ChunkChecker::with_capacity(&plan, rows_hint),
-                    records: layout.as_ref().map(Layout::batch),
+                    records: layout.as_ref().map(|l| l.batch(rows_hint)),
                 },
                 |done| {
                     let (outcome, batch) = done.output;
@@ -566,11 +567,12 @@ impl<'a> Pipeline<'a> {
             Start::Failed(f) => return Ok(ReadWhole::Failed(f)),
         };
         let layout = layout_of(encoding, &plan)?;
+        let rows_hint = self.options.read.chunk_bytes / 100;
         let mut chunks = Vec::new();
         let stats = reader.run(
             || Sink {
                 checker: ChunkChecker::new(&plan),
-                records: layout.as_ref().map(Layout::batch),
+                records: layout.as_ref().map(|l| l.batch(rows_hint)),
             },
             |done| {
                 let (outcome, batch) = done.output;

@@ -129,12 +129,17 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// An empty batch for one chunk.
-    pub fn batch(&self) -> Batch {
+    /// An empty batch for one chunk, with room for about `rows` records.
+    pub fn batch(&self, rows: usize) -> Batch {
         match self {
             Self::Owned => Batch::Owned(OwnedBatch::default()),
-            Self::Jsonl => Batch::Jsonl(JsonlBatch::default()),
-            Self::Parquet(l) => Batch::Parquet(parquet::ColumnBatch::new(l.clone())),
+            Self::Jsonl => Batch::Jsonl(JsonlBatch {
+                lines: Vec::with_capacity(rows * 256),
+                count: 0,
+            }),
+            Self::Parquet(l) => {
+                Batch::Parquet(parquet::ColumnBatch::with_capacity(l.clone(), rows))
+            }
         }
     }
 }

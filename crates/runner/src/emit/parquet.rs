@@ -43,7 +43,7 @@
 //!   plain past that, without min/max statistics; numbers are written plain
 //!   (dictionaries of doubles and timestamps rarely pay) with statistics per
 //!   column chunk (row group pruning on `time`); pages are compressed with
-//!   Snappy.
+//!   Snappy, except DOUBLE ones (binary64 mantissas hardly compress).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -333,6 +333,16 @@ impl Default for Strings {
 }
 
 impl Strings {
+    /// Room for `rows` strings of about 16 bytes.
+    fn with_capacity(rows: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Self {
+            bytes: Vec::with_capacity(rows * 16),
+            offsets,
+        }
+    }
+
     #[inline]
     fn push(&mut self, b: &[u8]) {
         self.bytes.extend_from_slice(b);
@@ -371,13 +381,13 @@ enum Values {
 }
 
 impl Values {
-    fn new(kind: ScalarType) -> Self {
+    fn with_capacity(kind: ScalarType, rows: usize) -> Self {
         match kind {
-            ScalarType::Varchar => Self::Str(Strings::default()),
-            ScalarType::Bigint => Self::I64(Vec::new()),
-            ScalarType::Timestamp => Self::Ts(Vec::new()),
-            ScalarType::Double => Self::F64(Vec::new()),
-            ScalarType::Boolean => Self::Bool(Vec::new()),
+            ScalarType::Varchar => Self::Str(Strings::with_capacity(rows)),
+            ScalarType::Bigint => Self::I64(Vec::with_capacity(rows)),
+            ScalarType::Timestamp => Self::Ts(Vec::with_capacity(rows)),
+            ScalarType::Double => Self::F64(Vec::with_capacity(rows)),
+            ScalarType::Boolean => Self::Bool(Vec::with_capacity(rows)),
         }
     }
 
@@ -400,6 +410,40 @@ struct ColumnBuf {
     valid: Vec<bool>,
 }
 
+impl ColumnBuf {
+    /// Sets this column in the current row, once (a second value for
+    /// the same column is ignored); a value of another type leaves it null.
+    #[inline]
+    fn set(&mut self, v: Value<'_>) {
+        let col = self;
+        let valid = col.valid.last_mut().expect("a row was started");
+        if *valid {
+            return;
+        }
+        let ok = match (&mut col.values, v) {
+            (Values::Str(s), Value::Varchar(b)) => {
+                s.set_last(b);
+                true
+            }
+            (Values::I64(x), Value::Bigint(v)) | (Values::Ts(x), Value::Timestamp(v)) => {
+                *x.last_mut().expect("a row was started") = v;
+                true
+            }
+            (Values::F64(x), Value::Double(v)) => {
+                *x.last_mut().expect("a row was started") = v;
+                true
+            }
+            (Values::Bool(x), Value::Boolean(v)) => {
+                *x.last_mut().expect("a row was started") = v;
+                true
+            }
+            _ => false,
+        };
+        debug_assert!(ok, "a value of its column's type");
+        *valid = ok;
+    }
+}
+
 /// The records of one chunk as columns, filled on a worker thread
 /// ([`RecordSink`]) and written by [`ParquetWriter`].
 #[derive(Debug)]
@@ -413,19 +457,24 @@ pub struct ColumnBatch {
 impl ColumnBatch {
     /// An empty batch for a file of `layout`.
     pub fn new(layout: Arc<FileLayout>) -> Self {
+        Self::with_capacity(layout, 0)
+    }
+
+    /// An empty batch with room for about `rows` records.
+    pub fn with_capacity(layout: Arc<FileLayout>, rows: usize) -> Self {
         let columns = layout
             .shape
             .columns
             .iter()
             .map(|c| ColumnBuf {
-                values: Values::new(c.kind),
-                valid: Vec::new(),
+                values: Values::with_capacity(c.kind, rows),
+                valid: Vec::with_capacity(rows),
             })
             .collect();
         Self {
             layout,
-            time: Vec::new(),
-            names: Strings::default(),
+            time: Vec::with_capacity(rows),
+            names: Strings::with_capacity(rows),
             columns,
         }
     }
@@ -513,36 +562,10 @@ impl ColumnBatch {
         Ok(())
     }
 
-    /// Sets value column `c` of the current row, once (a second value for
-    /// the same column is ignored); a value of another type leaves it null.
+    /// Sets value column `c` of the current row (see [`ColumnBuf::set`]).
     #[inline]
     fn set(&mut self, c: usize, v: Value<'_>) {
-        let col = &mut self.columns[c];
-        let valid = col.valid.last_mut().expect("a row was started");
-        if *valid {
-            return;
-        }
-        let ok = match (&mut col.values, v) {
-            (Values::Str(s), Value::Varchar(b)) => {
-                s.set_last(b);
-                true
-            }
-            (Values::I64(x), Value::Bigint(v)) | (Values::Ts(x), Value::Timestamp(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            (Values::F64(x), Value::Double(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            (Values::Bool(x), Value::Boolean(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            _ => false,
-        };
-        debug_assert!(ok, "a value of its column's type");
-        *valid = ok;
+        self.columns[c].set(v);
     }
 
     /// The batch as an Arrow record batch of the table's schema; no value
@@ -583,21 +606,19 @@ impl RecordSink for ColumnBatch {
     #[inline]
     fn record(&mut self, view: &RecordView<'_>) {
         self.start_row(view.time_ns(), view.measure_name());
-        let layout = self.layout.clone();
+        let Self {
+            layout, columns, ..
+        } = self;
         for d in view.dimensions() {
-            self.set(
-                layout.dims[d.index as usize] as usize,
-                Value::Varchar(d.value),
-            );
+            columns[layout.dims[d.index as usize] as usize].set(Value::Varchar(d.value));
         }
         for m in view.measures() {
-            let c = layout.slots[m.slot as usize] as usize;
             let v = if m.ty == ScalarType::Varchar {
                 Value::Varchar(m.raw)
             } else {
                 m.value()
             };
-            self.set(c, v);
+            columns[layout.slots[m.slot as usize] as usize].set(v);
         }
     }
 }
@@ -725,6 +746,18 @@ impl ParquetWriter {
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_dictionary_enabled(false)
             .set_max_row_group_row_count(Some(rows.max(1)));
+        for c in shape
+            .columns
+            .iter()
+            .filter(|c| c.kind == ScalarType::Double)
+        {
+            // Binary64 mantissas hardly compress: Snappy would cost time
+            // for a few percent.
+            props = props.set_column_compression(
+                ColumnPath::from(c.name.as_str()),
+                Compression::UNCOMPRESSED,
+            );
+        }
         let strings = std::iter::once("measure_name").chain(
             shape
                 .columns
