@@ -587,6 +587,77 @@ fn an_empty_load_is_a_parquet_file_with_the_columns_and_no_rows() {
     assert!(groups.is_empty());
 }
 
+/// Large enough for several data pages per column and for the host name
+/// dictionary to give up (64 KiB): the file is still byte for byte the same
+/// whatever the threads and chunk sizes, since the Arrow writer is fed in
+/// slices cut at the same rows.
+#[test]
+fn a_large_parquet_file_does_not_depend_on_threads_or_chunking() {
+    let m = model(MULTI);
+    let d = CsvDialect::default();
+    let mut text = format!("{}\n", MULTI_HEADER.join(","));
+    for i in 0..40_000u64 {
+        text.push_str(&format!(
+            "{},ip-10-0-{}-{}.us-east-1.compute.internal,us-east-1{},{}.{},{},{},{},{}\n",
+            1_600_000_000_000 + i,
+            i % 97,
+            i % 89,
+            ["a", "b", "c"][i as usize % 3],
+            i % 100,
+            i % 7,
+            i * 13,
+            i % 2 == 0,
+            ["OK", "DEGRADED", ""][i as usize % 3],
+            if i % 5 == 0 {
+                String::new()
+            } else {
+                (1_500_000_000_000 + i).to_string()
+            },
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (threads, chunk, window) in [
+        (1, 1 << 20, 4 << 20),
+        (2, 64 << 10, 256 << 10),
+        (3, 7_001, 64 << 10),
+    ] {
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, &text).unwrap();
+        let out = dir.path().join(format!("out-{threads}.parquet"));
+        let w = ParquetWriter::with_row_group_rows(&out, &m, 25_000).unwrap();
+        let options = Options {
+            threads,
+            read: ReadOptions {
+                threads,
+                window_bytes: window,
+                chunk_bytes: chunk,
+                ..ReadOptions::default()
+            },
+            context: ctx(),
+            ..Options::default()
+        };
+        let v = Pipeline::new(&m, &d, options)
+            .unwrap()
+            .run(
+                &[Input::File {
+                    path,
+                    size: text.len() as u64,
+                }],
+                &LocalOpener,
+                Some(Box::new(w)),
+                &NoProgress,
+            )
+            .unwrap();
+        assert_eq!(v.emitted, Some(40_000));
+        files.push(std::fs::read(&out).unwrap());
+    }
+    let (_, rows, groups) = read_parquet(&dir.path().join("out-1.parquet"));
+    assert_eq!(groups, [25_000, 15_000]);
+    assert_eq!(rows.len(), 40_000);
+    assert!(files.iter().all(|f| *f == files[0]), "files differ");
+}
+
 /// A device that refuses every write (`/dev/full`, reached through a
 /// symlink named `.parquet`): the run stops with an error naming the
 /// output, whether the encoder fails in the middle (small row groups are

@@ -35,9 +35,10 @@
 //!   took about 13% of that version's profile). The writer encodes a row
 //!   group in memory and writes it when it holds [`ROW_GROUP_ROWS`] rows
 //!   (the last one shorter): memory is bounded by one row group's encoded
-//!   size plus the batches in flight, whatever the input size, and row
-//!   group boundaries do not depend on the chunking, so the file is the
-//!   same for any number of threads.
+//!   size plus the batches in flight, whatever the input size. The writer
+//!   is given slices of exactly 8192 rows, cut at the same rows whatever
+//!   the chunking (where it starts a page or gives up a dictionary depends
+//!   on its calls), so the file is the same for any number of threads.
 //! - Strings are dictionary-encoded (dimensions, measure names and VARCHAR
 //!   values repeat) while a row group's dictionary stays under 64 KiB, and
 //!   plain past that, without min/max statistics; numbers are written plain
@@ -46,6 +47,7 @@
 //!   Snappy, except DOUBLE ones (binary64 mantissas hardly compress).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -349,6 +351,19 @@ impl Strings {
         self.offsets.push(self.bytes.len() as i64);
     }
 
+    /// Appends strings `rows` of `other`.
+    fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
+        let (lo, hi) = (other.offsets[rows.start], other.offsets[rows.end]);
+        let base = self.bytes.len() as i64 - lo;
+        self.bytes
+            .extend_from_slice(&other.bytes[lo as usize..hi as usize]);
+        self.offsets.extend(
+            other.offsets[rows.start + 1..=rows.end]
+                .iter()
+                .map(|o| o + base),
+        );
+    }
+
     /// Replaces the last (empty) string.
     #[inline]
     fn set_last(&mut self, b: &[u8]) {
@@ -388,6 +403,19 @@ impl Values {
             ScalarType::Timestamp => Self::Ts(Vec::with_capacity(rows)),
             ScalarType::Double => Self::F64(Vec::with_capacity(rows)),
             ScalarType::Boolean => Self::Bool(Vec::with_capacity(rows)),
+        }
+    }
+
+    /// Appends values `rows` of `other` (a column of the same type).
+    fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
+        match (self, other) {
+            (Self::Str(a), Self::Str(b)) => a.extend_from(b, rows),
+            (Self::I64(a), Self::I64(b)) | (Self::Ts(a), Self::Ts(b)) => {
+                a.extend_from_slice(&b[rows]);
+            }
+            (Self::F64(a), Self::F64(b)) => a.extend_from_slice(&b[rows]),
+            (Self::Bool(a), Self::Bool(b)) => a.extend_from_slice(&b[rows]),
+            _ => unreachable!("batches of one table shape"),
         }
     }
 
@@ -487,6 +515,16 @@ impl ColumnBatch {
     /// Whether the batch holds no record.
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
+    }
+
+    /// Appends rows `rows` of `other` (a batch of the same table).
+    fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
+        self.time.extend_from_slice(&other.time[rows.clone()]);
+        self.names.extend_from(&other.names, rows.clone());
+        for (a, b) in self.columns.iter_mut().zip(&other.columns) {
+            a.values.extend_from(&b.values, rows.clone());
+            a.valid.extend_from_slice(&b.valid[rows.clone()]);
+        }
     }
 
     /// Starts a row: every value column null until set.
@@ -651,6 +689,9 @@ struct Encoder {
     handle: Option<JoinHandle<Result<ArrowWriter<AtomicFile>, String>>>,
 }
 
+/// Rows per call of the Arrow writer.
+const WRITE_ROWS: usize = 8192;
+
 /// Batches waiting for the encoder: enough to keep it busy, few enough to
 /// bound memory (a batch is one chunk's records).
 const QUEUED_BATCHES: usize = 4;
@@ -661,9 +702,30 @@ impl Encoder {
         let handle = std::thread::Builder::new()
             .name("tsload-parquet".into())
             .spawn(move || {
+                // The writer sees slices of exactly WRITE_ROWS rows, cut at
+                // the same rows whatever the chunking: where it starts new
+                // pages or gives up a dictionary depends on its calls.
+                let mut pending: Option<ColumnBatch> = None;
+                let mut write = |b: ColumnBatch| -> Result<(), String> {
+                    let b = b.into_record_batch()?;
+                    writer.write(&b).map_err(|e| e.to_string())
+                };
                 for batch in rx {
-                    let batch = batch.into_record_batch()?;
-                    writer.write(&batch).map_err(|e| e.to_string())?;
+                    let mut start = 0;
+                    while start < batch.len() {
+                        let acc = pending.get_or_insert_with(|| {
+                            ColumnBatch::with_capacity(batch.layout.clone(), WRITE_ROWS)
+                        });
+                        let end = batch.len().min(start + WRITE_ROWS - acc.len());
+                        acc.extend_from(&batch, start..end);
+                        start = end;
+                        if acc.len() == WRITE_ROWS {
+                            write(pending.take().expect("filled above"))?;
+                        }
+                    }
+                }
+                if let Some(b) = pending {
+                    write(b)?;
                 }
                 Ok(writer)
             })?;
