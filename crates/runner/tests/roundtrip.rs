@@ -593,12 +593,14 @@ fn an_empty_load_is_a_parquet_file_with_the_columns_and_no_rows() {
 /// slices cut at the same rows.
 #[test]
 fn a_large_parquet_file_does_not_depend_on_threads_or_chunking() {
+    use std::fmt::Write;
     let m = model(MULTI);
     let d = CsvDialect::default();
     let mut text = format!("{}\n", MULTI_HEADER.join(","));
     for i in 0..40_000u64 {
-        text.push_str(&format!(
-            "{},ip-10-0-{}-{}.us-east-1.compute.internal,us-east-1{},{}.{},{},{},{},{}\n",
+        writeln!(
+            text,
+            "{},ip-10-0-{}-{}.us-east-1.compute.internal,us-east-1{},{}.{},{},{},{},{}",
             1_600_000_000_000 + i,
             i % 97,
             i % 89,
@@ -613,7 +615,8 @@ fn a_large_parquet_file_does_not_depend_on_threads_or_chunking() {
             } else {
                 (1_500_000_000_000 + i).to_string()
             },
-        ));
+        )
+        .unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
