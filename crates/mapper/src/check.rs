@@ -400,6 +400,8 @@ pub struct ChunkChecker<'p> {
     fast: Option<&'p FastPlan>,
     /// Per record of a plain row (fast path scratch).
     made: Vec<Made>,
+    /// Rows the fast path took (since creation; not part of the outcome).
+    plain_rows: u64,
     cells: Vec<Cell>,
     status: Vec<u8>,
     out: ChunkOutcome,
@@ -418,6 +420,7 @@ impl<'p> ChunkChecker<'p> {
             plan,
             fast: plan.fast.as_ref(),
             made: vec![Made::default(); plan.fast.as_ref().map_or(0, |f| f.specs.len())],
+            plain_rows: 0,
             cells: vec![Cell::default(); plan.slots.len()],
             status: vec![SPEC_SKIPPED; plan.specs.len()],
             out: ChunkOutcome::new(plan, rows),
@@ -436,6 +439,13 @@ impl<'p> ChunkChecker<'p> {
     pub fn general_only(mut self) -> Self {
         self.fast = None;
         self
+    }
+
+    /// Rows the fast path checked so far (plain rows: nothing remarkable
+    /// in them); the others went through the general path. Not part of
+    /// the outcome, which is the same either way.
+    pub fn plain_rows(&self) -> u64 {
+        self.plain_rows
     }
 
     /// What the rows so far produced.
@@ -857,6 +867,7 @@ impl<'p> ChunkChecker<'p> {
         let pos = rec.position();
         out.rows += 1;
         out.fast_rows += 1;
+        self.plain_rows += 1;
         let d = plain.digits;
         if out.time_digits[d] == 0 {
             out.time_first[d] = Some((pos, plain.time_ns / plan.time_unit.nanos()));

@@ -1293,6 +1293,33 @@ mod fast_path {
         }
     }
 
+    /// Records from the reader are marked as checked for UTF-8: plain rows
+    /// take the fast path, rows with anything remarkable do not.
+    #[test]
+    fn the_readers_plain_rows_take_the_fast_path() {
+        use tsload_csv::{CsvReader, HeaderOutcome, ReadOptions};
+        let h = H::new(MULTI, MULTI_HEADER);
+        let csv = format!(
+            "{}\n{T},web-1,az1,0.5,12,true,up,1700000000\n\
+             {T},\"web-2\",az1,1.25,-3,false,\"a, b\",1700000000\n\
+             {T},web-3,az1,,12,true,up,1700000000\n\
+             {T},web-4,az1,0.5,12,TRUE,up,1700000000\n\
+             {T},web-5,az1,0.5,12,true,\"a \"\"b\"\"\",1700000000\n",
+            MULTI_HEADER.join(",")
+        );
+        let mut rdr =
+            CsvReader::new(csv.as_bytes(), &CsvDialect::default(), ReadOptions::tiny(1)).unwrap();
+        assert!(matches!(rdr.header().unwrap(), HeaderOutcome::Header(_)));
+        let mut c = ChunkChecker::new(&h.plan);
+        while let Some(r) = rdr.read_record().unwrap() {
+            c.check_row(&r);
+        }
+        // Quoted fields are plain; a null measure, an upper-case boolean
+        // and doubled quotes (warned, C009) are not.
+        assert_eq!(c.plain_rows(), 2);
+        assert_eq!(c.outcome().rows(), 5);
+    }
+
     #[test]
     fn models_with_a_measure_name_column_have_no_fast_path() {
         let h = H::new(MIXED_BY_NAME, MIXED_HEADER);

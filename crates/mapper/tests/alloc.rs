@@ -1,5 +1,6 @@
 //! The validation path allocates nothing per row: a counting global
-//! allocator watches 10,000 `check_row` calls after warm-up.
+//! allocator watches 10,000 `check_row` calls after warm-up, on the fast
+//! path for plain rows and on the general path.
 //!
 //! One `#[test]` only: the counter is process-wide, so no other test may
 //! run beside it.
@@ -107,21 +108,32 @@ fn mixed_rows(n: usize) -> Vec<OwnedRecord> {
 
 /// Checks `rows` twice in one chunk (a warm-up pass that fills the
 /// findings and line-range caps, then the measured pass) and returns the
-/// allocations of the measured pass.
-fn measure(plan: &Plan, rows: &[OwnedRecord]) -> (usize, usize, u64) {
+/// allocations of the measured pass. The rows are marked as checked for
+/// UTF-8, as the reader marks its records, so that plain rows take the
+/// fast path; `general_only` keeps every row on the general path.
+fn measure(plan: &Plan, rows: &[OwnedRecord], general_only: bool) -> (usize, usize, u64) {
     let mut checker = ChunkChecker::with_capacity(plan, 2 * rows.len());
+    if general_only {
+        checker = checker.general_only();
+    }
+    let check = |c: &mut ChunkChecker<'_>, r: &OwnedRecord| {
+        c.check_row(&r.as_record().with_utf8_checked(true))
+    };
     for r in rows {
-        checker.check_row(&r.as_record());
+        check(&mut checker, r);
     }
     let region = Region::new(GLOBAL);
     let mut ingested = 0u64;
     for r in rows {
-        if let RowOutcome::Records { ingested: n, .. } = checker.check_row(&r.as_record()) {
+        if let RowOutcome::Records { ingested: n, .. } = check(&mut checker, r) {
             ingested += u64::from(n);
         }
     }
     let stats = region.change();
     assert_eq!(checker.outcome().rows(), 2 * rows.len() as u64);
+    if general_only {
+        assert_eq!(checker.plain_rows(), 0);
+    }
     (stats.allocations, stats.reallocations, ingested)
 }
 
@@ -138,25 +150,42 @@ fn check_row_allocates_nothing_per_row() {
     // Good rows (with null dimensions, null measures and upper-case
     // booleans, whose warnings stop being stored once the cap is reached).
     let p = plan(BENCH, BENCH_HEADER, &ctx);
-    let rows = bench_rows(10_000, false);
-    let (allocs, reallocs, ingested) = measure(&p, &rows);
-    assert_eq!(ingested, 10_000);
-    assert_eq!((allocs, reallocs), (0, 0), "good rows allocated");
+    for general in [false, true] {
+        let rows = bench_rows(10_000, false);
+        let (allocs, reallocs, ingested) = measure(&p, &rows, general);
+        assert_eq!(ingested, 10_000);
+        assert_eq!(
+            (allocs, reallocs),
+            (0, 0),
+            "good rows allocated (general path only: {general})"
+        );
 
-    // Failing rows, past the findings and line-range caps.
-    let rows = bench_rows(10_000, true);
-    let (allocs, reallocs, ingested) = measure(&p, &rows);
-    assert!(ingested < 10_000);
-    assert_eq!(
-        (allocs, reallocs),
-        (0, 0),
-        "failing rows past the caps allocated"
-    );
+        // Failing rows, past the findings and line-range caps.
+        let rows = bench_rows(10_000, true);
+        let (allocs, reallocs, ingested) = measure(&p, &rows, general);
+        assert!(ingested < 10_000);
+        assert_eq!(
+            (allocs, reallocs),
+            (0, 0),
+            "failing rows past the caps allocated (general path only: {general})"
+        );
+    }
+    // The good rows without a null measure (every 3rd), a null dimension
+    // (13th) or an upper-case boolean (17th) are plain: the fast path was
+    // measured above.
+    let mut c = ChunkChecker::new(&p);
+    for r in &bench_rows(1_000, false) {
+        c.check_row(&r.as_record().with_utf8_checked(true));
+    }
+    let plain = (0..1_000u64)
+        .filter(|i| i % 3 != 0 && i % 13 != 0 && i % 17 != 0)
+        .count() as u64;
+    assert_eq!(c.plain_rows(), plain);
 
-    // MixedMeasureMappings selected by MeasureNameColumn.
+    // MixedMeasureMappings selected by MeasureNameColumn (no fast path).
     let p = plan(MIXED, MIXED_HEADER, &ctx);
     let rows = mixed_rows(10_000);
-    let (allocs, reallocs, ingested) = measure(&p, &rows);
+    let (allocs, reallocs, ingested) = measure(&p, &rows, false);
     assert_eq!(ingested, 10_000);
     assert_eq!((allocs, reallocs), (0, 0), "mixed rows allocated");
 
