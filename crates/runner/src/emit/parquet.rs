@@ -76,7 +76,7 @@ use super::{Batch, EmitError, Encoding, RecordWriter};
 use crate::atomic::AtomicFile;
 
 /// Rows per row group (the last one of a file may be shorter).
-pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// Dictionary page limit of a string column chunk. A column with few
 /// distinct values (regions, statuses, measure names) stays
@@ -694,7 +694,7 @@ const WRITE_ROWS: usize = 8192;
 
 /// Batches waiting for the encoder: enough to keep it busy, few enough to
 /// bound memory (a batch is one chunk's records).
-const QUEUED_BATCHES: usize = 4;
+const QUEUED_BATCHES: usize = 2;
 
 impl Encoder {
     fn start(mut writer: ArrowWriter<AtomicFile>) -> std::io::Result<Self> {
