@@ -52,6 +52,15 @@
 //!   test enforces it): no records are built, findings are small structs
 //!   kept up to a cap (counting goes on), messages are rendered by the
 //!   merger on the cold path.
+//! - **A fast path for plain rows.** Most rows of a real load have nothing
+//!   remarkable in them. The plan is compiled once more into a flat
+//!   per-column program (`fast.rs`); such a row is checked with one
+//!   specialised step per column and counted only at the end. At the first
+//!   remarkable thing (a null, a value that does not convert, a limit, a
+//!   framing issue) the row goes to the general path, which checks it again
+//!   with every rule. The general path is the reference: a property test
+//!   and the mapper fuzz target compare the two row by row
+//!   ([`ChunkChecker::general_only`] turns the fast path off).
 //! - **Pure chunk state.** A [`ChunkChecker`] depends only on its rows;
 //!   positions in it are chunk-relative and rebased when merged, so chunks
 //!   can be checked in parallel and re-run.
