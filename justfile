@@ -40,6 +40,10 @@ example:
 bench:
     bash scripts/bench.sh
 
+# Instructions per row by part (callgrind on a 20 MB slice; needs valgrind): load-independent
+instructions:
+    bash scripts/instructions.sh
+
 # Fuzz each target for SECONDS (cargo-fuzz: `cargo install cargo-fuzz --locked`); the corpus is seeded from fixtures/.
 fuzz seconds="300":
     fuzz/seed.sh
