@@ -40,17 +40,26 @@ valgrind --tool=callgrind --callgrind-out-file="$OUT" \
 callgrind_annotate --inclusive=yes "$OUT" 2>/dev/null | python3 -c '
 import re, sys
 rows = int(sys.argv[1])
-want = ["PROGRAM TOTALS", "ChunkChecker::check ", "FastPlan::try_row ", "Parser::parse_record ",
-        "chunk::run_chunk ", "FileMerger::push "]
-seen = set()
-print(f"{rows:,} rows")
+# The line of a function itself reads "N (p%)  file:path::function [binary]"; lines
+# without the binary are code inlined into another function.
+parts = {"PROGRAM TOTALS": "the whole run",
+         "ChunkChecker::check": "row checks",
+         "FastPlan::try_row": "  of which the fast path",
+         "chunk::run_chunk": "record loop (reader + checks)",
+         "Parser::parse_record": "  reader: splitting a record",
+         "FileMerger::push": "merging (duplicate table)"}
+best = {}
 for line in sys.stdin:
-    m = re.match(r"\s*([\d,]+)\s", line)
+    m = re.match(r"\s*([\d,]+) .*?(PROGRAM TOTALS|:(\S+) \[)", line)
     if not m:
         continue
-    for w in want:
-        if w in line + " " and w not in seen and ("[" in line or w == "PROGRAM TOTALS"):
-            seen.add(w)
-            n = int(m.group(1).replace(",", ""))
-            print(f"{w.strip():24} {n / rows:8.0f} instructions per row")
-' "$ROWS"
+    n = int(m.group(1).replace(",", ""))
+    name = m.group(2) if m.group(3) is None else m.group(3)
+    for key in parts:
+        if name == key or name.endswith("::" + key):
+            best[key] = max(best.get(key, 0), n)
+print(f"{rows:,} rows of {sys.argv[2]}")
+for key, label in parts.items():
+    if key in best:
+        print(f"{label:32} {best[key] / rows:6.0f} instructions per row")
+' "$ROWS" "$SLICE"

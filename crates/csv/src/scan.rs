@@ -141,16 +141,9 @@ impl Scanner {
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
     pub(crate) fn next(&mut self, needles: &Needles, buf: &[u8], from: usize) -> Option<usize> {
-        let mut rel = from.wrapping_sub(self.origin);
-        if !self.valid || from < self.origin || rel >= self.len * 64 {
-            if from >= buf.len() {
-                return None;
-            }
-            self.fill(needles, buf, from);
-            rel = 0;
-        }
-        self.block = rel / 64;
-        self.mask = self.masks[self.block] & (!0u64 << (rel % 64));
+        let (_, block, mask) = self.seek(needles, buf, from)?;
+        self.block = block;
+        self.mask = mask;
         self.advance(needles, buf)
     }
 
