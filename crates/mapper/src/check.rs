@@ -9,6 +9,11 @@
 //!
 //! A checker's state is pure: it depends only on the rows it was given, so
 //! the CSV driver may drop a chunk's checker and run the chunk again.
+//!
+//! Rows where nothing is remarkable take the fast path (`fast.rs`) first;
+//! this general path checks every other row. A new rule here needs the fast
+//! path to give up on the rows it fires on (see `fast.rs`), and a trigger
+//! among the candidate values of the `fast_path` test in `tests.rs`.
 
 use std::hash::{BuildHasher, Hasher};
 
