@@ -145,42 +145,28 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Builds record `spec` of a row that passed the checks.
-pub(crate) fn build(
-    plan: &Plan,
-    rec: &Record<'_>,
-    spec: u32,
-    time_ns: i64,
-    name: &[u8],
-) -> WriteRecord {
-    let spec = &plan.specs[spec as usize];
-    let dimensions = plan
-        .dims
-        .iter()
-        .filter_map(|d| {
-            let v = rec.field(d.field as usize);
-            (!plan.is_null_dimension(v, rec.is_quoted(d.field as usize))).then(|| WriteDimension {
-                name: d.name.clone(),
-                value: lossy(v),
-                dimension_value_type: DimensionValueType::Varchar,
-            })
+/// Builds the owned record of a view (a row that passed the checks): the
+/// view's own walk over the present dimensions and measures, as
+/// [`write_json`] uses it.
+pub(crate) fn build(view: &RecordView<'_>) -> WriteRecord {
+    let plan = view.plan;
+    let dimensions = view
+        .dimensions()
+        .map(|d| WriteDimension {
+            name: plan.dims[d.index as usize].name.clone(),
+            value: lossy(d.value),
+            dimension_value_type: DimensionValueType::Varchar,
         })
         .collect();
-    let measure_name = spec.measure_name.clone().unwrap_or_else(|| lossy(name));
-    let mut values = Vec::new();
-    for si in spec.slots.clone() {
-        let slot = &plan.slots[si as usize];
-        let b = rec.field(slot.field as usize);
-        if plan.is_null(b, rec.is_quoted(slot.field as usize)) {
-            continue;
-        }
-        values.push(WriteMeasureValue {
-            name: slot.name.clone(),
-            value: value_text(slot.ty, b, plan.time_unit),
-            value_type: slot.ty.into(),
-        });
-    }
-    let (measure_value, measure_values, measure_value_type) = if spec.multi {
+    let mut values: Vec<WriteMeasureValue> = view
+        .measures()
+        .map(|m| WriteMeasureValue {
+            name: plan.slots[m.slot as usize].name.clone(),
+            value: value_text(m.ty, m.raw, plan.time_unit),
+            value_type: m.ty.into(),
+        })
+        .collect();
+    let (measure_value, measure_values, measure_value_type) = if view.is_multi() {
         (None, Some(values), MeasureValueType::Multi)
     } else {
         let v = values
@@ -190,11 +176,11 @@ pub(crate) fn build(
     };
     WriteRecord {
         dimensions,
-        measure_name,
+        measure_name: lossy(view.measure_name()),
         measure_value,
         measure_values,
         measure_value_type,
-        time: (time_ns / plan.time_unit.nanos()).to_string(),
+        time: view.time().to_string(),
         time_unit: plan.time_unit.into(),
         version: plan.record_version,
     }

@@ -39,7 +39,7 @@ pub struct RecordView<'a> {
 impl<'a> RecordView<'a> {
     /// The record as an owned WriteRecords `Record`.
     pub fn to_write_record(&self) -> WriteRecord {
-        record::build(self.plan, self.rec, self.spec, self.time_ns, self.name)
+        record::build(self)
     }
 
     /// Appends the record as one line of JSON (without the newline): exactly
