@@ -523,7 +523,7 @@ impl<'p> ChunkChecker<'p> {
     ) -> RowOutcome {
         let plan = self.plan;
         if let Some(fast) = self.fast
-            && let Some(plain) = fast.try_row(rec, &mut self.made)
+            && let Some(plain) = fast.try_row(plan, rec, &mut self.made)
         {
             return self.commit_plain(rec, fast, &plain, build);
         }

@@ -50,13 +50,11 @@ pub(crate) struct Spec {
     name_hash: u64,
 }
 
-/// The row-independent part of the checks, laid out for the fast path.
+/// The row-independent part of the checks, laid out for the fast path. It
+/// lives in its [`Plan`], which [`FastPlan::try_row`] is given for the rest
+/// (time field and unit, window, `NullValue`, minimum field count).
 #[derive(Debug, Clone)]
 pub(crate) struct FastPlan {
-    time_field: u32,
-    unit_nanos: i64,
-    lo: i64,
-    hi: i64,
     /// `(field, destination name length)` per dimension.
     dims: Box<[(u32, u32)]>,
     slots: Box<[Slot]>,
@@ -64,9 +62,6 @@ pub(crate) struct FastPlan {
     /// Indices into `ChunkOutcome::stats` that every plain row counts as
     /// non-null and converted: 0 (time) and 1 + each slot.
     pub(crate) stat_indices: Box<[usize]>,
-    null_value: Option<Box<[u8]>>,
-    detect_duplicates: bool,
-    min_fields: usize,
 }
 
 /// One record of a plain row: its size and the hash of its values.
@@ -126,12 +121,7 @@ impl FastPlan {
                 name_hash: spec.name_hash,
             });
         }
-        let (lo, hi) = plan.window.bounds();
         Some(Self {
-            time_field: plan.time_field,
-            unit_nanos: plan.time_unit.nanos(),
-            lo,
-            hi,
             dims: plan
                 .dims
                 .iter()
@@ -140,9 +130,6 @@ impl FastPlan {
             slots: slots.into(),
             specs: specs.into(),
             stat_indices: stat_indices.into(),
-            null_value: plan.null_value.clone(),
-            detect_duplicates: plan.detect_duplicates,
-            min_fields: plan.min_fields,
         })
     }
 
@@ -156,22 +143,31 @@ impl FastPlan {
     }
 
     /// Checks `rec` if it is plain, filling `made` with one entry per
-    /// [`FastPlan::specs`]. `None`: the row is not plain (or the path does
-    /// not apply); nothing was counted and the general path must check it.
+    /// [`FastPlan::specs`]. `plan` is the plan this fast path was compiled
+    /// from. `None`: the row is not plain (or the path does not apply);
+    /// nothing was counted and the general path must check it.
     #[inline]
-    pub(crate) fn try_row(&self, rec: &Record<'_>, made: &mut [Made]) -> Option<Plain> {
+    pub(crate) fn try_row(
+        &self,
+        plan: &Plan,
+        rec: &Record<'_>,
+        made: &mut [Made],
+    ) -> Option<Plain> {
         // No framing issue, UTF-8 checked by the reader, enough fields.
-        if !rec.utf8_known_valid() || rec.len() < self.min_fields {
+        if !rec.utf8_known_valid() || rec.len() < plan.min_fields {
             return None;
         }
-        let null = self.null_value.as_deref();
-        let tf = self.time_field as usize;
+        let null = plan.null_value.as_deref();
+        let unit_nanos = plan.time_unit.nanos();
+        let detect_duplicates = plan.detect_duplicates;
+        let tf = plan.time_field as usize;
         let tb = rec.field(tf);
         if !Self::present(tb, null, rec, tf) {
             return None;
         }
-        let (time_ns, digits) = value::parse_epoch(tb, self.unit_nanos).ok()?;
-        if time_ns == 0 || time_ns >= self.hi || time_ns < self.lo {
+        let (time_ns, digits) = value::parse_epoch(tb, unit_nanos).ok()?;
+        let (lo, hi) = plan.window.bounds();
+        if time_ns == 0 || time_ns >= hi || time_ns < lo {
             return None;
         }
 
@@ -187,7 +183,7 @@ impl FastPlan {
                 return None;
             }
             dims_size += pair;
-            if self.detect_duplicates {
+            if detect_duplicates {
                 dims_hash = mix(dims_hash ^ position_salt(i as u64), hash_bytes(v));
             }
         }
@@ -215,16 +211,10 @@ impl FastPlan {
                         if b.len() > MAX_VARCHAR_BYTES as usize {
                             return None;
                         }
-                        let hash = if self.detect_duplicates {
-                            hash_bytes(b)
-                        } else {
-                            0
-                        };
+                        let hash = if detect_duplicates { hash_bytes(b) } else { 0 };
                         (b.len() as u32, hash)
                     }
-                    ScalarType::Timestamp => {
-                        (8, value::parse_epoch(b, self.unit_nanos).ok()?.0 as u64)
-                    }
+                    ScalarType::Timestamp => (8, value::parse_epoch(b, unit_nanos).ok()?.0 as u64),
                 };
                 size += bytes;
                 vh = mix(vh ^ slot.salt, hash);
