@@ -144,6 +144,13 @@ impl Opener for Inputs {
             local => tsload_runner::validate::LocalOpener.open(local),
         }
     }
+
+    fn open_at(
+        &self,
+        input: &Input,
+    ) -> std::io::Result<Option<std::sync::Arc<dyn tsload_csv::ReadAt>>> {
+        tsload_runner::validate::LocalOpener.open_at(input)
+    }
 }
 
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {

@@ -205,10 +205,26 @@ pub(crate) fn run_chunk<S: ChunkSink>(
     eof: bool,
     sink: &mut S,
 ) -> ChunkRun {
+    continue_chunk(parser, buf, start, ChunkStats::default(), limit, eof, sink)
+}
+
+/// Goes on with a chunk that stopped [`Stop::Incomplete`] at `pos` with
+/// `stats`, now that `buf` holds more of the input (it may have moved, but
+/// the chunk's bytes sit at the same offsets): the records after `pos` get
+/// the positions they would have had in one run over the longer buffer.
+pub(crate) fn continue_chunk<S: ChunkSink>(
+    parser: &mut Parser,
+    buf: &[u8],
+    pos: usize,
+    mut stats: ChunkStats,
+    limit: usize,
+    eof: bool,
+    sink: &mut S,
+) -> ChunkRun {
     parser.reset_scanner();
-    let mut validity = Validity::new(start);
-    let mut stats = ChunkStats::default();
-    let mut pos = start;
+    let start = pos - stats.bytes as usize;
+    let mut validity = Validity::new(pos);
+    let mut pos = pos;
     let stop = loop {
         let blank = Parser::skip_blank(buf, pos, eof);
         if blank.count > 0 {

@@ -119,6 +119,17 @@
 //! early and keeps what was read; a read error is returned once the
 //! records before it were delivered.
 //!
+//! A regular file need not be read in windows at all: given
+//! [`CsvReader::with_read_at`] (a [`ReadAt`], `pread(2)` for a `File`), the
+//! rest of the input after the header is one sequence of nominal chunks,
+//! and each job reads its own chunk (plus the byte before it and up to
+//! 4 KiB after it, more when its last record needs it) into a buffer of
+//! its own, guesses and parses as above. Jobs are spawned as chunks are
+//! delivered, at most 4 per thread ahead, so the workers never wait for a
+//! window to finish and no record is copied between buffers. Stitching is
+//! the same; a record over the size limit is skipped by the sequential
+//! reader, then chunking starts again after it.
+//!
 //! # Memory
 //!
 //! Bounded whatever the file size: the window buffers
@@ -131,7 +142,9 @@
 //! (18 MiB by default; the other buffer is given back to its normal size
 //! when it is next filled); beyond `max_record_bytes` the record is
 //! skipped with that buffer. For ordinary files that is about 4.5 MiB
-//! with two threads.
+//! with two threads. Read by offset: one chunk buffer per running job
+//! (`chunk_bytes` + 4 KiB, growing like a window for a long record) and
+//! the outputs of at most 4 chunks per thread.
 //!
 //! # Speed
 //!
@@ -166,7 +179,7 @@ pub use chunk::ChunkStats;
 pub use header::{Bom, Header, HeaderOutcome};
 pub use null::{NullKind, NullMatcher};
 pub use reader::{
-    ChunkDone, ChunkSink, CsvReader, DialectError, MAX_RECORD_BYTES, ReadError, ReadOptions,
-    ReadStats,
+    ChunkDone, ChunkSink, CsvReader, DialectError, MAX_RECORD_BYTES, ReadAt, ReadError,
+    ReadOptions, ReadStats,
 };
 pub use record::{FieldSpan, Issue, OwnedRecord, Position, Record};

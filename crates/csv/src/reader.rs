@@ -15,6 +15,10 @@ use crate::parser::{Config, Dfa, DfaStep, OVERSIZE_PREVIEW, Parsed, Parser};
 use crate::record::{Issue, Position, Record};
 use crate::rules;
 
+mod positional;
+
+pub use positional::ReadAt;
+
 /// 16 MiB: the service's row size limit (`batchload-spec.md` §4.1).
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
@@ -268,6 +272,33 @@ impl Ahead {
     }
 }
 
+/// Where the reader's bytes come from.
+enum Source<R> {
+    /// A stream, read in order.
+    Stream {
+        src: R,
+        /// Bytes read from it so far.
+        offset: u64,
+    },
+    /// A file read by offset ([`CsvReader::with_read_at`]).
+    At {
+        src: Arc<dyn ReadAt>,
+        /// Where the next sequential read starts.
+        offset: u64,
+    },
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let (n, offset) = match self {
+            Source::Stream { src, offset } => (src.read(buf)?, offset),
+            Source::At { src, offset } => (src.read_at(buf, *offset)?, offset),
+        };
+        *offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// The CSV reader. See the crate documentation for the semantics.
 ///
 /// ```
@@ -287,7 +318,7 @@ impl Ahead {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct CsvReader<R> {
-    src: R,
+    src: Source<R>,
     opts: ReadOptions,
     parser: Parser,
     /// Zero-initialised once; `filled` bytes are valid.
@@ -332,7 +363,7 @@ impl<R: Read + Send> CsvReader<R> {
             expected_fields: None,
         };
         Ok(Self {
-            src,
+            src: Source::Stream { src, offset: 0 },
             parser: Parser::new(cfg),
             buf: Vec::new(),
             filled: 0,
@@ -364,6 +395,20 @@ impl<R: Read + Send> CsvReader<R> {
     pub fn with_thread_pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
         self.opts.threads = pool.current_num_threads().max(1);
         self.pool = Some(pool);
+        self
+    }
+
+    /// Reads the input by offset from now on, from where the stream has got
+    /// to: `src` must hold the same bytes as the stream (the stream is no
+    /// longer read). Then [`CsvReader::run`] with more than one thread
+    /// lets each worker read its own chunks, with no window that all
+    /// workers wait on and no read-ahead copy; see the crate docs. For
+    /// regular files (not pipes).
+    pub fn with_read_at(mut self, src: Arc<dyn ReadAt>) -> Self {
+        let offset = match &self.src {
+            Source::Stream { offset, .. } | Source::At { offset, .. } => *offset,
+        };
+        self.src = Source::At { src, offset };
         self
     }
 
@@ -668,6 +713,13 @@ impl<R: Read + Send> CsvReader<R> {
         self.started = true;
         let pool = self.pool()?;
         loop {
+            if let (Some(pool), Source::At { src, .. }) = (&pool, &self.src)
+                && !self.eof
+            {
+                let src = Arc::clone(src);
+                self.positional_run(pool, &*src, &make_sink, &mut on_chunk)?;
+                return Ok(self.stats);
+            }
             if !self.eof {
                 self.refill()?;
             }
@@ -695,33 +747,49 @@ impl<R: Read + Send> CsvReader<R> {
                 None | Some(Stop::Eof) => return Ok(self.stats),
                 Some(Stop::Limit) => {}
                 Some(Stop::Incomplete) => {
-                    if self.pending_is_oversized() {
-                        let position = self.skip_oversized()?;
-                        let mut sink = make_sink();
-                        let rel = Position {
-                            byte: 0,
-                            line: 0,
-                            record: 0,
-                        };
-                        sink.record(&self.oversize_record(rel));
-                        let stats = ChunkStats {
-                            bytes: self.base.byte - position.byte,
-                            records: 1,
-                            lines: self.base.line - position.line,
-                            ..ChunkStats::default()
-                        };
-                        let done = ChunkDone {
-                            output: sink.finish(),
-                            base: position,
-                            stats,
-                        };
-                        if on_chunk(done).is_break() {
-                            return Ok(self.stats);
-                        }
+                    if self.pending_is_oversized()
+                        && self.deliver_oversized(&make_sink, &mut on_chunk)?.is_none()
+                    {
+                        return Ok(self.stats);
                     }
                 }
             }
         }
+    }
+
+    /// Skips the pending record, longer than the limit, and hands it to
+    /// `on_chunk` as a chunk of its own. `None` when `on_chunk` stopped the
+    /// run.
+    fn deliver_oversized<S, M, F>(
+        &mut self,
+        make_sink: &M,
+        on_chunk: &mut F,
+    ) -> Result<Option<()>, ReadError>
+    where
+        S: ChunkSink,
+        M: Fn() -> S,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+    {
+        let position = self.skip_oversized()?;
+        let mut sink = make_sink();
+        let rel = Position {
+            byte: 0,
+            line: 0,
+            record: 0,
+        };
+        sink.record(&self.oversize_record(rel));
+        let stats = ChunkStats {
+            bytes: self.base.byte - position.byte,
+            records: 1,
+            lines: self.base.line - position.line,
+            ..ChunkStats::default()
+        };
+        let done = ChunkDone {
+            output: sink.finish(),
+            base: position,
+            stats,
+        };
+        Ok(on_chunk(done).is_continue().then_some(()))
     }
 
     /// Hands a chunk that ended at buffer offset `end` to `on_chunk` and
@@ -822,20 +890,7 @@ impl<R: Read + Send> CsvReader<R> {
             let mut pending: Vec<Option<Spec<S::Output>>> = (0..n).map(|_| None).collect();
             let mut next = 0;
             let mut at = from;
-            // On a worker of a pool, run pending jobs while waiting: a
-            // blocked worker of `pool` itself could starve the chunks.
-            let recv = || loop {
-                match rx.try_recv() {
-                    Ok(m) => return Some(m),
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
-                    Err(std::sync::mpsc::TryRecvError::Empty) => {}
-                }
-                match rayon::yield_now() {
-                    Some(rayon::Yield::Executed) => {}
-                    Some(rayon::Yield::Idle) => std::thread::yield_now(),
-                    None => return rx.recv().ok(),
-                }
-            };
+            let recv = || recv(&rx);
             let mut deliver = || {
                 while let Some((k, spec)) = recv() {
                     pending[k] = Some(spec);
@@ -866,6 +921,24 @@ impl<R: Read + Send> CsvReader<R> {
             }
             stopped
         })
+    }
+}
+
+/// The next message; `None` once every sender is gone. On a worker of a
+/// pool, runs pending jobs while waiting: a blocked worker of the reader's
+/// own pool could starve the jobs it waits for.
+fn recv<T>(rx: &std::sync::mpsc::Receiver<T>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(m) => return Some(m),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => {}
+            Some(rayon::Yield::Idle) => std::thread::yield_now(),
+            None => return rx.recv().ok(),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, ReadOptions, Record};
+use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, ReadAt, ReadOptions, Record};
 use tsload_mapper::{
     CheckContext, ChunkChecker, ChunkOutcome, DuplicateStats, Duplicates, FileMerger, FileResult,
     Plan, ReasonLines, RuleCount, TaskTotals,
@@ -29,6 +29,15 @@ use crate::rules;
 pub trait Opener: Sync {
     /// A reader over the input's bytes.
     fn open(&self, input: &Input) -> io::Result<Box<dyn Read + Send>>;
+
+    /// The input as a file that can be read at any offset, when it is one
+    /// (a regular local file): with more than one thread, each worker then
+    /// reads its own chunks ([`CsvReader::with_read_at`]). `None` (the
+    /// default): read the stream of [`Opener::open`].
+    fn open_at(&self, input: &Input) -> io::Result<Option<Arc<dyn ReadAt>>> {
+        let _ = input;
+        Ok(None)
+    }
 }
 
 /// Opens local files and standard input.
@@ -44,6 +53,16 @@ impl Opener for LocalOpener {
                 io::ErrorKind::Unsupported,
                 "S3 inputs need an S3 opener",
             )),
+        }
+    }
+
+    fn open_at(&self, input: &Input) -> io::Result<Option<Arc<dyn ReadAt>>> {
+        match input {
+            // Only regular files: a named pipe must not be opened twice.
+            Input::File { path, .. } if std::fs::metadata(path)?.is_file() => {
+                Ok(Some(Arc::new(std::fs::File::open(path)?)))
+            }
+            _ => Ok(None),
         }
     }
 }
@@ -322,7 +341,11 @@ impl<'a> Pipeline<'a> {
     ) -> Result<Start, PipelineError> {
         let name = input.name();
         let size = input.size().unwrap_or(0);
-        let src = match opener.open(input) {
+        let opened = opener.open_at(input).and_then(|at| match at {
+            Some(at) => Ok((Box::new(io::empty()) as Box<dyn Read + Send>, Some(at))),
+            None => opener.open(input).map(|s| (s, None)),
+        });
+        let (src, at) = match opened {
             Ok(s) => s,
             Err(e) => {
                 let d = Diagnostic::new(
@@ -337,6 +360,9 @@ impl<'a> Pipeline<'a> {
         let mut read = self.options.read.clone();
         read.threads = threads;
         let mut reader = CsvReader::new(src, self.dialect, read)?;
+        if let Some(at) = at {
+            reader = reader.with_read_at(at);
+        }
         if threads > 1 {
             reader = reader.with_thread_pool(self.pool.clone());
         }

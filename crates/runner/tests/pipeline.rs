@@ -9,7 +9,7 @@ use tsload_model::effective::{CsvDialect, DataModel};
 use tsload_runner::emit;
 use tsload_runner::input::Input;
 use tsload_runner::progress::NoProgress;
-use tsload_runner::validate::{Opener, Options, Pipeline, Validation};
+use tsload_runner::validate::{LocalOpener, Opener, Options, Pipeline, Validation};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -134,12 +134,40 @@ fn results_do_not_depend_on_threads_or_chunking() {
             read_bytes: 3,
             ..ReadOptions::tiny(threads)
         };
-        let v = run(&m, &d, options(threads, tiny), &[("data.csv", &data)]);
-        assert_eq!(v.totals.counters, base.totals.counters, "threads={threads}");
-        let f0 = &base.files[0].result;
-        let f1 = &v.files[0].result;
-        assert_eq!(f1.diagnostics, f0.diagnostics, "threads={threads}");
-        assert_eq!(f1.errors, f0.errors, "threads={threads}");
+        let v = run(
+            &m,
+            &d,
+            options(threads, tiny.clone()),
+            &[("data.csv", &data)],
+        );
+        // The same bytes as a file: read by offset with more than one thread.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, &data).unwrap();
+        let inputs = [Input::File {
+            path,
+            size: data.len() as u64,
+        }];
+        let at = Pipeline::new(&m, &d, options(threads, tiny))
+            .unwrap()
+            .run(&inputs, &LocalOpener, None, &NoProgress)
+            .unwrap();
+        let unnamed = |v: &Validation| {
+            let mut diags = v.files[0].result.diagnostics.clone();
+            for d in &mut diags {
+                d.file = None;
+            }
+            diags
+        };
+        for (v, how) in [(&v, "stream"), (&at, "file")] {
+            assert_eq!(
+                v.totals.counters, base.totals.counters,
+                "threads={threads} {how}"
+            );
+            assert_eq!(unnamed(v), unnamed(&base), "threads={threads} {how}");
+            let (e0, e1) = (&base.files[0].result.errors, &v.files[0].result.errors);
+            assert_eq!(e1, e0, "threads={threads} {how}");
+        }
     }
     let c = base.totals.counters;
     assert_eq!(c.records_processed, 28);

@@ -127,8 +127,22 @@ fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
 
 /// Reads `input` with the chunk driver (`threads` workers).
 pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool) -> Out {
+    read_run_via(input, d, opts, header, false)
+}
+
+/// Reads `input` with the chunk driver, by offset ([`tsload_csv::ReadAt`]),
+/// as files are read.
+pub(crate) fn read_run_at(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool) -> Out {
+    read_run_via(input, d, opts, header, true)
+}
+
+fn read_run_via(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool, at: bool) -> Out {
     let threads = opts.threads;
     let mut rdr = CsvReader::new(input, d, opts).unwrap();
+    if at {
+        // The stream is no longer read: a wrong offset would show.
+        rdr = rdr.with_read_at(Arc::new(input.to_vec()));
+    }
     if let Some(pool) = pool(threads) {
         rdr = rdr.with_thread_pool(pool);
     }
@@ -163,10 +177,28 @@ pub(crate) fn read_run(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: 
     }
 }
 
+/// How a test reads its input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Via {
+    /// `read_record`, one at a time.
+    Seq,
+    /// `run`, from the stream.
+    Run,
+    /// `run`, by offset.
+    RunAt,
+}
+
 /// The option sets every reader test runs under: defaults, tiny reads and
 /// windows, and the chunk driver with one and several threads and tiny
 /// chunks; with the record size limit `max_record_bytes`.
-pub(crate) fn option_sets_with(max_record_bytes: usize) -> Vec<(&'static str, ReadOptions, bool)> {
+pub(crate) fn option_sets_with(max_record_bytes: usize) -> Vec<(&'static str, ReadOptions, Via)> {
+    let small = ReadOptions {
+        threads: 2,
+        window_bytes: 256,
+        chunk_bytes: 16,
+        read_bytes: 5,
+        ..ReadOptions::default()
+    };
     let sets = vec![
         (
             "seq-default",
@@ -174,22 +206,15 @@ pub(crate) fn option_sets_with(max_record_bytes: usize) -> Vec<(&'static str, Re
                 threads: 1,
                 ..ReadOptions::default()
             },
-            false,
+            Via::Seq,
         ),
-        ("seq-tiny", ReadOptions::tiny(1), false),
-        ("run-1-tiny", ReadOptions::tiny(1), true),
-        ("run-3-tiny", ReadOptions::tiny(3), true),
-        (
-            "run-2-small",
-            ReadOptions {
-                threads: 2,
-                window_bytes: 256,
-                chunk_bytes: 16,
-                read_bytes: 5,
-                ..ReadOptions::default()
-            },
-            true,
-        ),
+        ("seq-tiny", ReadOptions::tiny(1), Via::Seq),
+        ("run-1-tiny", ReadOptions::tiny(1), Via::Run),
+        ("run-3-tiny", ReadOptions::tiny(3), Via::Run),
+        ("run-2-small", small.clone(), Via::Run),
+        ("run-at-1-tiny", ReadOptions::tiny(1), Via::RunAt),
+        ("run-at-3-tiny", ReadOptions::tiny(3), Via::RunAt),
+        ("run-at-2-small", small, Via::RunAt),
     ];
     sets.into_iter()
         .map(|(l, o, r)| {
@@ -219,11 +244,11 @@ pub(crate) fn read_all_ways_with(
     max_record_bytes: usize,
 ) -> Out {
     let mut first: Option<(&str, Out)> = None;
-    for (label, opts, run) in option_sets_with(max_record_bytes) {
-        let out = if run {
-            read_run(input, d, opts, header)
-        } else {
-            read_seq(input, d, opts, header)
+    for (label, opts, via) in option_sets_with(max_record_bytes) {
+        let out = match via {
+            Via::Seq => read_seq(input, d, opts, header),
+            Via::Run => read_run(input, d, opts, header),
+            Via::RunAt => read_run_at(input, d, opts, header),
         };
         match &first {
             None => first = Some((label, out)),

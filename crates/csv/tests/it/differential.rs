@@ -9,7 +9,8 @@
 //! the same positions (record index; byte offset after skipped blank lines;
 //! line, when the input has no `\r`). Each input is read under every
 //! option set of [`crate::common::option_sets`]: the defaults, tiny reads
-//! and windows, and the parallel driver with tiny chunks.
+//! and windows, and the parallel driver with tiny chunks, from the stream
+//! and by offset.
 //!
 //! CI runs 100,000 cases (`CASES`) from proptest's default seeding (the
 //! failure persistence file `proptest-regressions/` pins found failures).
@@ -20,7 +21,7 @@ use proptest::prelude::*;
 use tsload_csv::ReadOptions;
 use tsload_model::effective::CsvDialect;
 
-use crate::common::{Out, read_run, read_seq};
+use crate::common::{Out, read_run, read_run_at, read_seq};
 
 /// Cases in CI.
 const CASES: u32 = 100_000;
@@ -147,5 +148,6 @@ proptest! {
         check(&input, &d, &read_seq(&input, &d, ReadOptions { threads: 1, ..ReadOptions::default() }, false), "seq")?;
         check(&input, &d, &read_seq(&input, &d, ReadOptions::tiny(1), false), "seq-tiny")?;
         check(&input, &d, &read_run(&input, &d, ReadOptions::tiny(2), false), "run-2-tiny")?;
+        check(&input, &d, &read_run_at(&input, &d, ReadOptions::tiny(2), false), "run-at-2-tiny")?;
     }
 }

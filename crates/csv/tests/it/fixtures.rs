@@ -317,6 +317,8 @@ fn oversized_records_are_skipped_with_bounded_memory() {
         assert_eq!(out.records[2].strs(), ["5", "6"]);
         assert_eq!(out.records[2].pos.line, 4);
         assert_eq!(out.records[2].pos.byte, input.len() as u64 - 4);
+        let at = crate::common::read_run_at(&input, &CsvDialect::default(), opts.clone(), true);
+        assert_eq!(at, out, "by offset");
         let seq = crate::common::read_seq(&input, &CsvDialect::default(), opts, true);
         assert_eq!(seq, out);
     }

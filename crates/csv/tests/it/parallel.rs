@@ -4,12 +4,13 @@
 
 use std::io::{self, Read};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use proptest::prelude::*;
-use tsload_csv::{ChunkSink, CsvReader, ReadError, ReadOptions, Record};
+use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, Record};
 use tsload_model::effective::CsvDialect;
 
-use crate::common::{Rec, read_run, read_seq};
+use crate::common::{Rec, read_run, read_run_at, read_seq};
 
 /// A field that stresses chunking: quoted with newlines, separators,
 /// doubled quotes or escapes, or plain.
@@ -79,8 +80,10 @@ proptest! {
         // Windows of 40 and 100 bytes keep 5 and 12 bytes of headroom for
         // the read-ahead: most incomplete records move the next window.
         let opts = ReadOptions { threads, window_bytes: window, chunk_bytes: chunk, read_bytes: 37, ..ReadOptions::default() };
-        let par = read_run(&input, &d, opts, true);
+        let par = read_run(&input, &d, opts.clone(), true);
         prop_assert_eq!(&seq, &par);
+        let at = read_run_at(&input, &d, opts, true);
+        prop_assert_eq!(&seq, &at);
         prop_assert_eq!(seq.bytes, input.len() as u64);
     }
 }
@@ -111,7 +114,16 @@ fn speculation_is_verified_in_a_file_of_multiline_fields() {
             read_bytes: 100,
             ..ReadOptions::default()
         };
-        assert_eq!(read_run(&input, &d, opts, true), seq, "chunk {chunk}");
+        assert_eq!(
+            read_run(&input, &d, opts.clone(), true),
+            seq,
+            "chunk {chunk}"
+        );
+        assert_eq!(
+            read_run_at(&input, &d, opts, true),
+            seq,
+            "by offset, chunk {chunk}"
+        );
     }
     assert_eq!(seq.records.len(), 200);
     assert_eq!(seq.records[199].pos.line, 2 + 199 * 4);
@@ -148,15 +160,27 @@ fn two_threads(window_bytes: usize) -> ReadOptions {
 }
 
 /// `run` stopped by `ControlFlow::Break` leaves the reader after the last
-/// delivered chunk, although the next window was being read meanwhile:
-/// reading on, record by record or with `run`, yields the rest.
+/// delivered chunk, although the next window (or later chunks, by offset)
+/// was being read meanwhile: reading on, record by record or with `run`,
+/// yields the rest.
 #[test]
 fn reading_goes_on_after_a_stopped_run() {
     let input = numbered(3000);
     let d = CsvDialect::default();
     let seq = read_seq(&input, &d, ReadOptions::tiny(1), true).records;
-    for (window, stops) in [(4096, 1), (4096, 3), (32 << 10, 1), (300, 2)] {
+    for (window, stops, at) in [
+        (4096, 1, false),
+        (4096, 3, false),
+        (32 << 10, 1, false),
+        (300, 2, false),
+        (4096, 1, true),
+        (4096, 3, true),
+        (300, 2, true),
+    ] {
         let mut rdr = CsvReader::new(&input[..], &d, two_threads(window)).unwrap();
+        if at {
+            rdr = rdr.with_read_at(Arc::new(input.clone()));
+        }
         rdr.header().unwrap();
         let mut got = Vec::new();
         // Stop after `stops` chunks, then once more with `run`.
@@ -184,9 +208,30 @@ fn reading_goes_on_after_a_stopped_run() {
         while let Some(r) = rdr.read_record().unwrap() {
             got.push(Rec::of(&r, None));
         }
-        assert_eq!(got, seq, "window {window}, {stops} chunks a run");
+        assert_eq!(
+            got, seq,
+            "window {window}, {stops} chunks a run, by offset: {at}"
+        );
         assert_eq!(rdr.stats().bytes, input.len() as u64);
     }
+}
+
+/// Runs `rdr` until it fails: the records delivered before, and the error.
+fn run_to_error<R: Read + Send>(rdr: &mut CsvReader<R>) -> (Vec<Rec>, ReadError) {
+    let mut got = Vec::new();
+    let err = rdr
+        .run(
+            || Collect(Vec::new()),
+            |done| {
+                got.extend(done.output.into_iter().map(|mut r| {
+                    r.pos = r.pos.rebase(done.base);
+                    r
+                }));
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap_err();
+    (got, err)
 }
 
 /// A source that fails after `ok` bytes.
@@ -224,25 +269,57 @@ fn a_read_error_ends_the_run_after_the_records_before_it() {
         let src = FailsAfter { data: &input, ok };
         let mut rdr = CsvReader::new(src, &d, two_threads(window)).unwrap();
         rdr.header().unwrap();
-        let mut got = Vec::new();
-        let err = rdr
-            .run(
-                || Collect(Vec::new()),
-                |done| {
-                    got.extend(done.output.into_iter().map(|mut r| {
-                        r.pos = r.pos.rebase(done.base);
-                        r
-                    }));
-                    ControlFlow::Continue(())
-                },
-            )
-            .unwrap_err();
+        let (got, err) = run_to_error(&mut rdr);
         assert!(matches!(err, ReadError::Io(ref e) if e.to_string() == "disk on fire"));
         assert_eq!(got[..], seq[..got.len()], "window {window}");
         // The windows before the failing one were delivered whole.
         assert!(!got.is_empty());
         assert!(
             rdr.position().byte + 2 * window as u64 >= ok as u64,
+            "window {window}: stopped at {:?}",
+            rdr.position()
+        );
+    }
+}
+
+/// A file whose bytes from `ok` on cannot be read.
+struct FailsFrom {
+    data: Vec<u8>,
+    ok: u64,
+}
+
+impl ReadAt for FailsFrom {
+    fn read_at(&self, out: &mut [u8], offset: u64) -> io::Result<usize> {
+        if offset >= self.ok {
+            return Err(io::Error::other("disk on fire"));
+        }
+        let to = (offset + out.len() as u64).min(self.ok) as usize;
+        self.data.read_at(&mut out[..to - offset as usize], offset)
+    }
+}
+
+/// By offset too, a read error stops the run with that error after the
+/// chunks before it were delivered, in order.
+#[test]
+fn a_read_error_by_offset_ends_the_run_after_the_chunks_before_it() {
+    let input = numbered(3000);
+    let d = CsvDialect::default();
+    let seq = read_seq(&input, &d, ReadOptions::tiny(1), true).records;
+    for (window, ok) in [(4096, 10_000u64), (4096, 4096 * 5 + 17), (300, 1234)] {
+        let src = FailsFrom {
+            data: input.clone(),
+            ok,
+        };
+        let mut rdr = CsvReader::new(io::empty(), &d, two_threads(window))
+            .unwrap()
+            .with_read_at(Arc::new(src));
+        rdr.header().unwrap();
+        let (got, err) = run_to_error(&mut rdr);
+        assert!(matches!(err, ReadError::Io(ref e) if e.to_string() == "disk on fire"));
+        assert!(!got.is_empty());
+        assert_eq!(got[..], seq[..got.len()], "window {window}");
+        assert!(
+            rdr.position().byte + 2 * window as u64 >= ok,
             "window {window}: stopped at {:?}",
             rdr.position()
         );

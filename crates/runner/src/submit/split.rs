@@ -189,6 +189,13 @@ impl Opener for PieceOpener<'_> {
         }
         self.inner.open(input)
     }
+
+    fn open_at(&self, input: &Input) -> io::Result<Option<Arc<dyn tsload_csv::ReadAt>>> {
+        match input {
+            Input::File { path, .. } if self.find(path).is_some() => Ok(None),
+            _ => self.inner.open_at(input),
+        }
+    }
 }
 
 /// Rewrites an explanation of piece `i` in the lines of its file.
