@@ -45,7 +45,7 @@ rows = int(sys.argv[1])
 parts = {"PROGRAM TOTALS": "the whole run",
          "ChunkChecker::check": "row checks",
          "FastPlan::try_row": "  of which the fast path",
-         "chunk::run_chunk": "record loop (reader + checks)",
+         "chunk::continue_chunk": "record loop (reader + checks)",
          "Parser::parse_record": "  reader: splitting a record",
          "FileMerger::push": "merging (duplicate table)"}
 best = {}
