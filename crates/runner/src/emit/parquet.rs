@@ -43,8 +43,9 @@
 //!   values repeat) while a row group's dictionary stays under 64 KiB, and
 //!   plain past that, without min/max statistics; numbers are written plain
 //!   (dictionaries of doubles and timestamps rarely pay) with statistics per
-//!   column chunk (row group pruning on `time`); pages are compressed with
-//!   Snappy, except DOUBLE ones (binary64 mantissas hardly compress).
+//!   column chunk (row group pruning on `time`); pages of at most 64 KiB
+//!   are compressed with Snappy, except DOUBLE ones (binary64 mantissas
+//!   hardly compress).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -84,6 +85,15 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// encoding early in each row group: interning every value of a large
 /// dictionary cost more (cache misses) than it saved.
 const DICTIONARY_BYTES: usize = 64 << 10;
+
+/// Data page size limit (the crate's default is 1 MiB). Every page is built
+/// in fresh buffers (levels and values, then Snappy's output, resized to its
+/// worst case): at 1 MiB they are above glibc's mmap threshold and each
+/// page cost page faults (380,000 minor faults for 1 GiB of CSV, 1.6 s of
+/// system time); 64 KiB buffers are reused from the heap (47,000-82,000
+/// faults, 0.7 s). Snappy works in 64 KiB blocks anyway, so the file is
+/// hardly larger (364.7 against 363.3 MB).
+const PAGE_BYTES: usize = 64 << 10;
 
 /// A column of the table besides `time` and `measure_name`.
 #[derive(Debug, Clone)]
@@ -807,6 +817,7 @@ impl ParquetWriter {
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_dictionary_enabled(false)
+            .set_data_page_size_limit(PAGE_BYTES)
             .set_max_row_group_row_count(Some(rows.max(1)));
         for c in shape
             .columns
