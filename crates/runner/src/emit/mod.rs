@@ -137,9 +137,7 @@ impl Layout {
                 lines: Vec::with_capacity(rows * 256),
                 count: 0,
             }),
-            Self::Parquet(l) => {
-                Batch::Parquet(parquet::ColumnBatch::with_capacity(l.clone(), rows))
-            }
+            Self::Parquet(l) => Batch::Parquet(parquet::ColumnBatch::for_chunk(l, rows)),
         }
     }
 }

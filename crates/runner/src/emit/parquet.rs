@@ -22,12 +22,19 @@
 //!   chunk's records borrowed from the rows ([`RecordView`]) and appends
 //!   them to plain column buffers in Arrow's layout: `Vec<i64>` /
 //!   `Vec<f64>` / `Vec<bool>`, one byte buffer plus offsets per string
-//!   column, a validity flag per optional cell. Numbers are parsed there,
-//!   with the mapper's parsers. Nothing is allocated per record or per
-//!   value.
+//!   column. Numbers are parsed there, with the mapper's parsers. A record
+//!   touches only the columns it has values for: a column is filled up to
+//!   the last row that set it, and the rows it skipped become nulls when a
+//!   later row sets it or the batch is written; a column no row left null
+//!   has no validity at all (nothing to build or encode for it). The
+//!   encoder hands each batch's emptied buffers back to the file's layout
+//!   for the next chunk, so nothing is allocated per record, per value or,
+//!   once running, per chunk.
 //! - [`ParquetWriter`] turns each batch into an Arrow
 //!   `RecordBatch` without copying (the vectors become the arrays'
-//!   buffers) on an encoding thread of its own, fed in input order through
+//!   buffers; strings become binary arrays, so that their UTF-8, checked by
+//!   the mapper, is not validated again: the Parquet schema says STRING)
+//!   on an encoding thread of its own, fed in input order through
 //!   a bounded channel, which hands them to the parquet crate's
 //!   `ArrowWriter`, with the schema above given explicitly. Its string
 //!   encoder works on offsets and one buffer; the low-level writer wants a
@@ -41,21 +48,23 @@
 //!   on its calls), so the file is the same for any number of threads.
 //! - Strings are dictionary-encoded (dimensions, measure names and VARCHAR
 //!   values repeat) while a row group's dictionary stays under 64 KiB, and
-//!   plain past that, without min/max statistics; numbers are written plain
-//!   (dictionaries of doubles and timestamps rarely pay) with statistics per
-//!   column chunk (row group pruning on `time`); pages of at most 64 KiB
-//!   are compressed with Snappy, except DOUBLE ones (binary64 mantissas
-//!   hardly compress).
+//!   plain past that, without min/max statistics; `time`, BIGINT and
+//!   TIMESTAMP columns are DELTA_BINARY_PACKED without Snappy (times grow
+//!   by small steps, counters stay in a narrow range: smaller than plain
+//!   with Snappy, and cheaper), DOUBLE and BOOLEAN ones plain; numbers have
+//!   statistics per column chunk (row group pruning on `time`). Pages hold
+//!   at most 64 KiB and are compressed with Snappy, except delta and DOUBLE
+//!   ones (binary64 mantissas hardly compress).
 
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, LargeBinaryArray, RecordBatch,
     TimestampNanosecondArray,
 };
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
@@ -63,8 +72,8 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit as ArrowTimeUnit
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::basic::{
-    Compression, LogicalType, Repetition, TimeUnit as PqTimeUnit, TimestampType,
-    Type as PhysicalType,
+    Compression, Encoding as PqEncoding, LogicalType, Repetition, TimeUnit as PqTimeUnit,
+    TimestampType, Type as PhysicalType,
 };
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type};
@@ -130,7 +139,7 @@ fn column_schema(name: &str, kind: ScalarType, required: bool) -> Type {
 /// The Arrow field of a column (the type of its array in a batch).
 fn arrow_field(name: &str, kind: ScalarType, nullable: bool) -> Field {
     let ty = match kind {
-        ScalarType::Varchar => DataType::LargeUtf8,
+        ScalarType::Varchar => DataType::LargeBinary,
         ScalarType::Bigint => DataType::Int64,
         ScalarType::Timestamp => DataType::Timestamp(ArrowTimeUnit::Nanosecond, Some("UTC".into())),
         ScalarType::Double => DataType::Float64,
@@ -309,11 +318,7 @@ impl TableShape {
                 }
             })
             .collect::<Result<Vec<u32>, _>>()?;
-        Ok(FileLayout {
-            shape: self.clone(),
-            dims,
-            slots,
-        })
+        Ok(FileLayout::new(self.clone(), dims, slots))
     }
 }
 
@@ -325,6 +330,41 @@ pub struct FileLayout {
     dims: Vec<u32>,
     /// Plan value slot → value column.
     slots: Vec<u32>,
+    /// Emptied column buffers of batches the encoder took, for the next
+    /// chunks: a batch's vectors are reused instead of allocated (and
+    /// page-faulted in) for every chunk.
+    spare: Mutex<Vec<Columns>>,
+}
+
+/// Spare column buffers kept per file (a few per thread in flight).
+const SPARE_BATCHES: usize = 8;
+
+impl FileLayout {
+    fn new(shape: Arc<TableShape>, dims: Vec<u32>, slots: Vec<u32>) -> Self {
+        Self {
+            shape,
+            dims,
+            slots,
+            spare: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Empty columns for a batch: spare ones, or new ones with room for
+    /// `rows` rows.
+    fn columns(&self, rows: usize) -> Columns {
+        let spare = self.spare.lock().ok().and_then(|mut s| s.pop());
+        spare.unwrap_or_else(|| Columns::with_capacity(&self.shape, rows))
+    }
+
+    /// Keeps the buffers of a batch for a later one.
+    fn give_back(&self, mut columns: Columns) {
+        columns.clear();
+        if let Ok(mut spare) = self.spare.lock()
+            && spare.len() < SPARE_BATCHES
+        {
+            spare.push(columns);
+        }
+    }
 }
 
 /// Strings of one column: the bytes back to back, and an offset per row
@@ -355,6 +395,15 @@ impl Strings {
         }
     }
 
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.offsets.truncate(1);
+    }
+
     #[inline]
     fn push(&mut self, b: &[u8]) {
         self.bytes.extend_from_slice(b);
@@ -374,18 +423,12 @@ impl Strings {
         );
     }
 
-    /// Replaces the last (empty) string.
-    #[inline]
-    fn set_last(&mut self, b: &[u8]) {
-        self.bytes.extend_from_slice(b);
-        *self.offsets.last_mut().expect("a row was started") = self.bytes.len() as i64;
-    }
-
-    /// The strings as an Arrow array, without copying. The bytes are UTF-8
-    /// (checked by the mapper, or taken from a `String`); an error
-    /// otherwise.
-    fn into_array(self, nulls: Option<NullBuffer>) -> Result<LargeStringArray, String> {
-        LargeStringArray::try_new(
+    /// The strings as an Arrow array, without copying. The array is binary:
+    /// the bytes are UTF-8 (checked by the mapper, or taken from a
+    /// `String`) and the Parquet schema says STRING, so validating them
+    /// again for a `LargeStringArray` would only cost time.
+    fn into_array(self, nulls: Option<NullBuffer>) -> Result<LargeBinaryArray, String> {
+        LargeBinaryArray::try_new(
             OffsetBuffer::new(ScalarBuffer::from(self.offsets)),
             Buffer::from_vec(self.bytes),
             nulls,
@@ -394,8 +437,8 @@ impl Strings {
     }
 }
 
-/// The values of one column in a batch: a slot per row (a default value
-/// where the row is null).
+/// The values of one column in a batch: a slot per row up to the last row
+/// that set it (a default value where the row is null).
 #[derive(Debug)]
 enum Values {
     Str(Strings),
@@ -416,6 +459,25 @@ impl Values {
         }
     }
 
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Self::Str(s) => s.len(),
+            Self::I64(v) | Self::Ts(v) => v.len(),
+            Self::F64(v) => v.len(),
+            Self::Bool(v) => v.len(),
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Self::Str(s) => s.clear(),
+            Self::I64(v) | Self::Ts(v) => v.clear(),
+            Self::F64(v) => v.clear(),
+            Self::Bool(v) => v.clear(),
+        }
+    }
+
     /// Appends values `rows` of `other` (a column of the same type).
     fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
         match (self, other) {
@@ -429,56 +491,149 @@ impl Values {
         }
     }
 
-    #[inline]
-    fn push_null(&mut self) {
+    /// Appends `n` null slots (default values).
+    fn push_nulls(&mut self, n: usize) {
         match self {
-            Self::Str(s) => s.push(b""),
-            Self::I64(v) | Self::Ts(v) => v.push(0),
-            Self::F64(v) => v.push(0.0),
-            Self::Bool(v) => v.push(false),
+            Self::Str(s) => {
+                let end = s.bytes.len() as i64;
+                s.offsets.extend(std::iter::repeat_n(end, n));
+            }
+            Self::I64(v) | Self::Ts(v) => v.resize(v.len() + n, 0),
+            Self::F64(v) => v.resize(v.len() + n, 0.0),
+            Self::Bool(v) => v.resize(v.len() + n, false),
+        }
+    }
+
+    /// Appends `v` if it is of this column's type.
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value, inside `ColumnBuf::set`")]
+    fn push(&mut self, v: Value<'_>) -> bool {
+        match (self, v) {
+            (Self::Str(s), Value::Varchar(b)) => s.push(b),
+            (Self::I64(x), Value::Bigint(v)) | (Self::Ts(x), Value::Timestamp(v)) => x.push(v),
+            (Self::F64(x), Value::Double(v)) => x.push(v),
+            (Self::Bool(x), Value::Boolean(v)) => x.push(v),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// An optional value column of a batch. Rows are filled lazily: a row
+/// that sets the column first pads the rows before it that did not with
+/// nulls, so that a record touches only the columns it has values for, and
+/// a column that no row left null has no validity to build or encode.
+#[derive(Debug)]
+struct ColumnBuf {
+    values: Values,
+    /// Whether each row has a value; `None` while every row has one.
+    valid: Option<Vec<bool>>,
+}
+
+impl ColumnBuf {
+    /// Sets the column in row `row`, once (a second value for the same row
+    /// is ignored); a value of another type leaves it null.
+    #[inline(always)]
+    #[allow(
+        clippy::inline_always,
+        reason = "per value; the match on the value folds away"
+    )]
+    fn set(&mut self, row: usize, v: Value<'_>) {
+        let filled = self.values.len();
+        if filled != row {
+            if filled > row {
+                return;
+            }
+            self.pad(row);
+        }
+        let ok = self.values.push(v);
+        debug_assert!(ok, "a value of its column's type");
+        if let Some(valid) = &mut self.valid
+            && ok
+        {
+            valid.push(true);
+        }
+    }
+
+    /// Fills rows up to `rows` with nulls.
+    #[cold]
+    fn pad(&mut self, rows: usize) {
+        let filled = self.values.len();
+        if filled >= rows {
+            return;
+        }
+        let valid = self.valid.get_or_insert_with(|| {
+            let mut v = Vec::with_capacity(rows.max(WRITE_ROWS));
+            v.resize(filled, true);
+            v
+        });
+        valid.resize(rows, false);
+        self.values.push_nulls(rows - filled);
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.valid = None;
+    }
+
+    /// Appends rows `rows` of `other` (both filled up to their rows).
+    fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
+        let before = self.values.len();
+        self.values.extend_from(&other.values, rows.clone());
+        match (&mut self.valid, &other.valid) {
+            (Some(a), Some(b)) => a.extend_from_slice(&b[rows]),
+            (Some(a), None) => a.resize(a.len() + rows.len(), true),
+            (None, Some(b)) => {
+                if b[rows.clone()].iter().any(|v| !v) {
+                    let mut a = Vec::with_capacity(WRITE_ROWS);
+                    a.resize(before, true);
+                    a.extend_from_slice(&b[rows]);
+                    self.valid = Some(a);
+                }
+            }
+            (None, None) => {}
         }
     }
 }
 
-/// An optional value column of a batch: a value slot and a validity flag
-/// per row.
+/// The column buffers of a batch.
 #[derive(Debug)]
-struct ColumnBuf {
-    values: Values,
-    valid: Vec<bool>,
+struct Columns {
+    time: Vec<i64>,
+    names: Strings,
+    values: Vec<ColumnBuf>,
 }
 
-impl ColumnBuf {
-    /// Sets this column in the current row, once (a second value for
-    /// the same column is ignored); a value of another type leaves it null.
-    #[inline]
-    fn set(&mut self, v: Value<'_>) {
-        let col = self;
-        let valid = col.valid.last_mut().expect("a row was started");
-        if *valid {
-            return;
+impl Columns {
+    fn with_capacity(shape: &TableShape, rows: usize) -> Self {
+        Self {
+            time: Vec::with_capacity(rows),
+            names: Strings::with_capacity(rows),
+            values: shape
+                .columns
+                .iter()
+                .map(|c| ColumnBuf {
+                    values: Values::with_capacity(c.kind, rows),
+                    valid: None,
+                })
+                .collect(),
         }
-        let ok = match (&mut col.values, v) {
-            (Values::Str(s), Value::Varchar(b)) => {
-                s.set_last(b);
-                true
-            }
-            (Values::I64(x), Value::Bigint(v)) | (Values::Ts(x), Value::Timestamp(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            (Values::F64(x), Value::Double(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            (Values::Bool(x), Value::Boolean(v)) => {
-                *x.last_mut().expect("a row was started") = v;
-                true
-            }
-            _ => false,
-        };
-        debug_assert!(ok, "a value of its column's type");
-        *valid = ok;
+    }
+
+    fn clear(&mut self) {
+        self.time.clear();
+        self.names.clear();
+        for c in &mut self.values {
+            c.clear();
+        }
+    }
+
+    /// Fills every value column up to the last row.
+    fn pad(&mut self) {
+        let rows = self.time.len();
+        for c in &mut self.values {
+            c.pad(rows);
+        }
     }
 }
 
@@ -487,9 +642,7 @@ impl ColumnBuf {
 #[derive(Debug)]
 pub struct ColumnBatch {
     layout: Arc<FileLayout>,
-    time: Vec<i64>,
-    names: Strings,
-    columns: Vec<ColumnBuf>,
+    cols: Columns,
 }
 
 impl ColumnBatch {
@@ -500,52 +653,52 @@ impl ColumnBatch {
 
     /// An empty batch with room for about `rows` records.
     pub fn with_capacity(layout: Arc<FileLayout>, rows: usize) -> Self {
-        let columns = layout
-            .shape
-            .columns
-            .iter()
-            .map(|c| ColumnBuf {
-                values: Values::with_capacity(c.kind, rows),
-                valid: Vec::with_capacity(rows),
-            })
-            .collect();
+        let cols = Columns::with_capacity(&layout.shape, rows);
+        Self { layout, cols }
+    }
+
+    /// An empty batch for one chunk of a file of `layout`: the buffers of
+    /// a batch already written if there is one, else new ones with room
+    /// for about `rows` records.
+    pub fn for_chunk(layout: &Arc<FileLayout>, rows: usize) -> Self {
         Self {
-            layout,
-            time: Vec::with_capacity(rows),
-            names: Strings::with_capacity(rows),
-            columns,
+            layout: layout.clone(),
+            cols: layout.columns(rows),
         }
     }
 
     /// Records (rows) in the batch.
     pub fn len(&self) -> usize {
-        self.time.len()
+        self.cols.time.len()
     }
 
     /// Whether the batch holds no record.
     pub fn is_empty(&self) -> bool {
-        self.time.is_empty()
+        self.cols.time.is_empty()
     }
 
-    /// Appends rows `rows` of `other` (a batch of the same table).
+    /// Hands the buffers back to the layout, for the next chunk.
+    fn recycle(self) {
+        self.layout.give_back(self.cols);
+    }
+
+    /// Appends rows `rows` of `other` (a batch of the same table, padded).
     fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
-        self.time.extend_from_slice(&other.time[rows.clone()]);
-        self.names.extend_from(&other.names, rows.clone());
-        for (a, b) in self.columns.iter_mut().zip(&other.columns) {
-            a.values.extend_from(&b.values, rows.clone());
-            a.valid.extend_from_slice(&b.valid[rows.clone()]);
+        let (a, b) = (&mut self.cols, &other.cols);
+        a.time.extend_from_slice(&b.time[rows.clone()]);
+        a.names.extend_from(&b.names, rows.clone());
+        for (a, b) in a.values.iter_mut().zip(&b.values) {
+            a.extend_from(b, rows.clone());
         }
     }
 
-    /// Starts a row: every value column null until set.
+    /// Starts a row: every value column null until set. Returns its index.
     #[inline]
-    fn start_row(&mut self, time_ns: i64, name: &[u8]) {
-        self.time.push(time_ns);
-        self.names.push(name);
-        for c in &mut self.columns {
-            c.values.push_null();
-            c.valid.push(false);
-        }
+    fn start_row(&mut self, time_ns: i64, name: &[u8]) -> usize {
+        let row = self.cols.time.len();
+        self.cols.time.push(time_ns);
+        self.cols.names.push(name);
+        row
     }
 
     /// Adds an owned record (the slow path of [`RecordWriter::write`]):
@@ -603,34 +756,34 @@ impl ColumnBatch {
             };
             typed.push((c, v));
         }
-        self.start_row(time, r.measure_name.as_bytes());
+        let row = self.start_row(time, r.measure_name.as_bytes());
         for (c, v) in typed {
-            self.set(c as usize, v);
+            self.cols.values[c as usize].set(row, v);
         }
         Ok(())
     }
 
-    /// Sets value column `c` of the current row (see [`ColumnBuf::set`]).
-    #[inline]
-    fn set(&mut self, c: usize, v: Value<'_>) {
-        self.columns[c].set(v);
-    }
-
     /// The batch as an Arrow record batch of the table's schema; no value
     /// is copied.
-    fn into_record_batch(self) -> Result<RecordBatch, String> {
+    fn into_record_batch(mut self) -> Result<RecordBatch, String> {
+        self.cols.pad();
         let shape = &self.layout.shape;
+        let Columns {
+            time,
+            names,
+            values,
+        } = self.cols;
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(shape.columns.len() + 2);
         arrays.push(Arc::new(
-            TimestampNanosecondArray::new(ScalarBuffer::from(self.time), None).with_timezone("UTC"),
+            TimestampNanosecondArray::new(ScalarBuffer::from(time), None).with_timezone("UTC"),
         ));
-        let mut names = Some(self.names);
-        for (c, buf) in self.columns.into_iter().enumerate() {
+        let mut names = Some(names);
+        for (c, buf) in values.into_iter().enumerate() {
             if c == shape.dims {
                 let n = names.take().expect("measure_name once");
                 arrays.push(Arc::new(n.into_array(None)?));
             }
-            let nulls = Some(NullBuffer::from(buf.valid));
+            let nulls = buf.valid.map(NullBuffer::from);
             let a: ArrayRef = match buf.values {
                 Values::Str(s) => Arc::new(s.into_array(nulls)?),
                 Values::I64(v) => Arc::new(Int64Array::new(ScalarBuffer::from(v), nulls)),
@@ -653,12 +806,10 @@ impl ColumnBatch {
 impl RecordSink for ColumnBatch {
     #[inline]
     fn record(&mut self, view: &RecordView<'_>) {
-        self.start_row(view.time_ns(), view.measure_name());
-        let Self {
-            layout, columns, ..
-        } = self;
+        let row = self.start_row(view.time_ns(), view.measure_name());
+        let Self { layout, cols } = self;
         for d in view.dimensions() {
-            columns[layout.dims[d.index as usize] as usize].set(Value::Varchar(d.value));
+            cols.values[layout.dims[d.index as usize] as usize].set(row, Value::Varchar(d.value));
         }
         for m in view.measures() {
             let v = if m.ty == ScalarType::Varchar {
@@ -666,7 +817,7 @@ impl RecordSink for ColumnBatch {
             } else {
                 m.value()
             };
-            columns[layout.slots[m.slot as usize] as usize].set(v);
+            cols.values[layout.slots[m.slot as usize] as usize].set(row, v);
         }
     }
 }
@@ -720,7 +871,8 @@ impl Encoder {
                     let b = b.into_record_batch()?;
                     writer.write(&b).map_err(|e| e.to_string())
                 };
-                for batch in rx {
+                for mut batch in rx {
+                    batch.cols.pad();
                     let mut start = 0;
                     while start < batch.len() {
                         let acc = pending.get_or_insert_with(|| {
@@ -733,6 +885,7 @@ impl Encoder {
                             write(pending.take().expect("filled above"))?;
                         }
                     }
+                    batch.recycle();
                 }
                 if let Some(b) = pending {
                     write(b)?;
@@ -811,8 +964,8 @@ impl ParquetWriter {
         };
         // Strings: dictionary-encoded while the dictionary stays small, no
         // min/max statistics (comparing every value costs more than readers
-        // gain from them); numbers: plain, with chunk statistics (row group
-        // pruning on `time`).
+        // gain from them); numbers: with chunk statistics (row group
+        // pruning on `time`), integers and times as deltas.
         let mut props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Chunk)
@@ -830,6 +983,22 @@ impl ParquetWriter {
                 ColumnPath::from(c.name.as_str()),
                 Compression::UNCOMPRESSED,
             );
+        }
+        let ints = std::iter::once("time").chain(
+            shape
+                .columns
+                .iter()
+                .filter(|c| matches!(c.kind, ScalarType::Bigint | ScalarType::Timestamp))
+                .map(|c| c.name.as_str()),
+        );
+        // Deltas of 1 GiB of benchmark rows: `time` 60.2 -> 31.0 MB and
+        // `requests` 34.9 -> 17.4 MB, 1,800 -> 1,640 encoder instructions
+        // per row (no Snappy pass over them).
+        for name in ints {
+            let path = ColumnPath::from(name);
+            props = props
+                .set_column_encoding(path.clone(), PqEncoding::DELTA_BINARY_PACKED)
+                .set_column_compression(path, Compression::UNCOMPRESSED);
         }
         let strings = std::iter::once("measure_name").chain(
             shape
@@ -854,11 +1023,7 @@ impl ParquetWriter {
             .map_err(|e| err(e.to_string()))?;
         let encoder = Encoder::start(writer)
             .map_err(|e| err(format!("cannot start the encoding thread: {e}")))?;
-        let owned = Arc::new(FileLayout {
-            shape: shape.clone(),
-            dims: Vec::new(),
-            slots: Vec::new(),
-        });
+        let owned = Arc::new(FileLayout::new(shape.clone(), Vec::new(), Vec::new()));
         Ok(Self {
             path: path.to_path_buf(),
             encoder,
@@ -914,5 +1079,273 @@ impl RecordWriter for ParquetWriter {
         let file = writer.into_inner().map_err(|x| self.err(x))?;
         file.commit()?;
         Ok(self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The column buffers: rows filled lazily (nulls where a record set no
+    //! value), batches regrouped with their validity, buffers reused; and
+    //! the file's encodings.
+
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+
+    use super::*;
+
+    /// Two dimensions (`host`, `zone`), then the attributes `cpu` (DOUBLE),
+    /// `req` (BIGINT), `ok` (BOOLEAN), `status` (VARCHAR), `seen`
+    /// (TIMESTAMP).
+    const MULTI: &str = r#"{"TimeColumn":"time","DimensionMappings":[{"SourceColumn":"host"},{"SourceColumn":"az","DestinationColumn":"zone"}],
+      "MultiMeasureMappings":{"TargetMultiMeasureName":"metrics","MultiMeasureAttributeMappings":[
+        {"SourceColumn":"cpu","MeasureValueType":"DOUBLE"},
+        {"SourceColumn":"req","MeasureValueType":"BIGINT"},
+        {"SourceColumn":"ok","MeasureValueType":"BOOLEAN"},
+        {"SourceColumn":"status","MeasureValueType":"VARCHAR"},
+        {"SourceColumn":"seen","MeasureValueType":"TIMESTAMP"}]}}"#;
+    const HOST: usize = 0;
+    const CPU: usize = 2;
+    const REQ: usize = 3;
+    const STATUS: usize = 5;
+
+    fn model() -> DataModel {
+        DataModel::from_wire(&serde_json::from_str(MULTI).unwrap()).unwrap()
+    }
+
+    fn layout() -> Arc<FileLayout> {
+        let shape = Arc::new(TableShape::new(&model()).unwrap());
+        Arc::new(FileLayout::new(shape, Vec::new(), Vec::new()))
+    }
+
+    /// Column `name` of `b`'s record batch.
+    fn column(b: &RecordBatch, name: &str) -> ArrayRef {
+        b.column_by_name(name).unwrap().clone()
+    }
+
+    fn strings(a: &ArrayRef) -> Vec<Option<String>> {
+        a.as_binary::<i64>()
+            .iter()
+            .map(|v| v.map(|b| String::from_utf8(b.to_vec()).unwrap()))
+            .collect()
+    }
+
+    fn doubles(a: &ArrayRef) -> Vec<Option<f64>> {
+        a.as_primitive::<Float64Type>().iter().collect()
+    }
+
+    fn ints(a: &ArrayRef) -> Vec<Option<i64>> {
+        a.as_primitive::<Int64Type>().iter().collect()
+    }
+
+    /// Rows: 0 sets `cpu`; 1 sets `host` twice (the first value stays);
+    /// 2 sets nothing; 3 sets `host` and `cpu`.
+    fn sample(b: &mut ColumnBatch) {
+        let r = b.start_row(1, b"m");
+        b.cols.values[CPU].set(r, Value::Double(0.5));
+        let r = b.start_row(2, b"m");
+        b.cols.values[HOST].set(r, Value::Varchar(b"h"));
+        b.cols.values[HOST].set(r, Value::Varchar(b"x"));
+        b.start_row(3, b"m");
+        let r = b.start_row(4, b"m");
+        b.cols.values[HOST].set(r, Value::Varchar(b"g"));
+        b.cols.values[CPU].set(r, Value::Double(1.5));
+    }
+
+    #[test]
+    fn rows_a_record_did_not_set_are_null() {
+        let layout = layout();
+        let mut b = ColumnBatch::for_chunk(&layout, 2);
+        sample(&mut b);
+        assert_eq!(b.len(), 4);
+        let rb = b.into_record_batch().unwrap();
+        assert_eq!(rb.num_rows(), 4);
+        let host = column(&rb, "host");
+        assert_eq!(
+            strings(&host),
+            [None, Some("h".into()), None, Some("g".into())]
+        );
+        assert_eq!(
+            doubles(&column(&rb, "cpu")),
+            [Some(0.5), None, None, Some(1.5)]
+        );
+        // Columns no row set: all null, of the batch's length.
+        let req = column(&rb, "req");
+        assert_eq!((req.len(), req.null_count()), (4, 4));
+        assert_eq!(column(&rb, "status").null_count(), 4);
+        assert_eq!(
+            strings(&column(&rb, "measure_name")),
+            vec![Some("m".into()); 4]
+        );
+    }
+
+    #[test]
+    fn a_column_every_row_set_has_no_validity() {
+        let layout = layout();
+        let mut b = ColumnBatch::for_chunk(&layout, 2);
+        for i in 0..3 {
+            let r = b.start_row(i, b"m");
+            b.cols.values[REQ].set(r, Value::Bigint(i * 10));
+        }
+        let rb = b.into_record_batch().unwrap();
+        let req = column(&rb, "req");
+        assert!(req.nulls().is_none());
+        assert_eq!(ints(&req), [Some(0), Some(10), Some(20)]);
+        assert!(column(&rb, "cpu").nulls().is_some());
+    }
+
+    /// Regrouping copies values and validity whatever mix of columns with
+    /// and without nulls the pieces have.
+    #[test]
+    fn regrouped_rows_keep_their_nulls() {
+        let layout = layout();
+        // `full`: every row has `req` and `status`; `holes`: some do not.
+        let mut full = ColumnBatch::for_chunk(&layout, 4);
+        for i in 0..4 {
+            let r = full.start_row(i, b"m");
+            full.cols.values[REQ].set(r, Value::Bigint(i));
+            full.cols.values[STATUS].set(r, Value::Varchar(b"ok"));
+        }
+        let mut holes = ColumnBatch::for_chunk(&layout, 4);
+        for i in 4..8 {
+            let r = holes.start_row(i, b"m");
+            if i % 2 == 0 {
+                holes.cols.values[REQ].set(r, Value::Bigint(i));
+            } else {
+                holes.cols.values[STATUS].set(r, Value::Varchar(b"s"));
+            }
+        }
+        full.cols.pad();
+        holes.cols.pad();
+        let mut acc = ColumnBatch::with_capacity(layout.clone(), 8);
+        acc.extend_from(&full, 1..3);
+        acc.extend_from(&holes, 0..3);
+        acc.extend_from(&full, 3..4);
+        // Rows of `holes` without nulls in `req` add no validity.
+        let mut quiet = ColumnBatch::with_capacity(layout.clone(), 8);
+        quiet.extend_from(&full, 0..2);
+        quiet.extend_from(&holes, 0..1);
+        let rb = acc.into_record_batch().unwrap();
+        assert_eq!(
+            ints(&column(&rb, "req")),
+            [Some(1), Some(2), Some(4), None, Some(6), Some(3)]
+        );
+        assert_eq!(
+            strings(&column(&rb, "status")),
+            [
+                Some("ok".into()),
+                Some("ok".into()),
+                None,
+                Some("s".into()),
+                None,
+                Some("ok".into())
+            ]
+        );
+        let rb = quiet.into_record_batch().unwrap();
+        assert!(column(&rb, "req").nulls().is_none());
+        assert_eq!(ints(&column(&rb, "req")), [Some(0), Some(1), Some(4)]);
+    }
+
+    #[test]
+    fn recycled_buffers_start_empty() {
+        let layout = layout();
+        let mut b = ColumnBatch::for_chunk(&layout, 2);
+        sample(&mut b);
+        b.cols.pad();
+        b.recycle();
+        assert_eq!(layout.spare.lock().unwrap().len(), 1);
+        let mut b = ColumnBatch::for_chunk(&layout, 2);
+        assert!(layout.spare.lock().unwrap().is_empty());
+        assert!(b.is_empty());
+        assert!(
+            b.cols
+                .values
+                .iter()
+                .all(|c| c.valid.is_none() && c.values.len() == 0)
+        );
+        let r = b.start_row(9, b"n");
+        b.cols.values[REQ].set(r, Value::Bigint(7));
+        let rb = b.into_record_batch().unwrap();
+        assert_eq!(rb.num_rows(), 1);
+        assert_eq!(ints(&column(&rb, "req")), [Some(7)]);
+        assert_eq!(strings(&column(&rb, "host")), [None]);
+        // The spare list is bounded.
+        for _ in 0..SPARE_BATCHES + 3 {
+            ColumnBatch::with_capacity(layout.clone(), 1).recycle();
+        }
+        assert_eq!(layout.spare.lock().unwrap().len(), SPARE_BATCHES);
+    }
+
+    /// What the file says about its columns: strings are STRING (the
+    /// batches hold them as binary), integers and times delta-encoded
+    /// without Snappy, `time` with min/max statistics for pruning.
+    #[test]
+    fn the_file_declares_strings_and_encodes_integers_as_deltas() {
+        use parquet::basic::{ConvertedType, Encoding as E};
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::file::statistics::Statistics;
+        use tsload_mapper::{WriteDimension, WriteMeasureValue};
+
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("t.parquet");
+        let mut w = ParquetWriter::create(&out, &model()).unwrap();
+        let records: Vec<WriteRecord> = (0..100i64)
+            .map(|i| WriteRecord {
+                dimensions: vec![WriteDimension {
+                    name: "host".into(),
+                    value: format!("h{}", i % 3),
+                    dimension_value_type: tsload_mapper::DimensionValueType::Varchar,
+                }],
+                measure_name: "metrics".into(),
+                measure_value: None,
+                measure_values: Some(vec![
+                    WriteMeasureValue {
+                        name: "req".into(),
+                        value: (i * 7).to_string(),
+                        value_type: MeasureValueType::Bigint,
+                    },
+                    WriteMeasureValue {
+                        name: "status".into(),
+                        value: "é".into(),
+                        value_type: MeasureValueType::Varchar,
+                    },
+                ]),
+                measure_value_type: MeasureValueType::Multi,
+                time: (1_700_000_000_000 + i).to_string(),
+                time_unit: RecordTimeUnit::Milliseconds,
+                version: 1,
+            })
+            .collect();
+        w.write(&records, &[]).unwrap();
+        assert_eq!(Box::new(w).finish().unwrap(), 100);
+        let r = SerializedFileReader::new(std::fs::File::open(&out).unwrap()).unwrap();
+        let schema = r.metadata().file_metadata().schema_descr();
+        for name in ["host", "zone", "measure_name", "status"] {
+            let c = (0..schema.num_columns())
+                .map(|i| schema.column(i))
+                .find(|c| c.name() == name)
+                .unwrap();
+            assert_eq!(c.converted_type(), ConvertedType::UTF8, "{name}");
+        }
+        let rg = r.metadata().row_group(0);
+        let col = |name: &str| {
+            rg.columns()
+                .iter()
+                .find(|c| c.column_path().string() == name)
+                .unwrap()
+        };
+        for name in ["time", "req", "seen"] {
+            let c = col(name);
+            assert!(c.encodings().any(|e| e == E::DELTA_BINARY_PACKED), "{name}");
+            assert_eq!(c.compression(), Compression::UNCOMPRESSED, "{name}");
+        }
+        match col("time").statistics() {
+            Some(Statistics::Int64(s)) => {
+                assert_eq!(s.min_opt(), Some(&1_700_000_000_000_000_000));
+                assert_eq!(s.max_opt(), Some(&1_700_000_000_099_000_000));
+            }
+            other => panic!("time statistics: {other:?}"),
+        }
+        assert!(col("host").encodings().any(|e| e == E::RLE_DICTIONARY));
     }
 }
