@@ -427,3 +427,42 @@ fn small_files_in_parallel_match_one_at_a_time() {
     assert_eq!(one.totals.counters.file_failures, 2);
     assert_eq!(one.duplicates.conflicting, 2);
 }
+
+/// A named pipe is read as a stream, opened once: files are read by offset
+/// only when they are regular files (a second open of a pipe would take
+/// another reader's place).
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read_as_a_stream() {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let want = run(
+        &m,
+        &d,
+        options(2, ReadOptions::tiny(2)),
+        &[("data.csv", &data)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("data.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo is installed");
+    assert!(made.success());
+    let writer = {
+        let (fifo, data) = (fifo.clone(), data.clone());
+        std::thread::spawn(move || std::fs::write(fifo, data))
+    };
+    let inputs = [Input::File {
+        path: fifo,
+        size: data.len() as u64,
+    }];
+    let got = Pipeline::new(&m, &d, options(2, ReadOptions::tiny(2)))
+        .unwrap()
+        .run(&inputs, &LocalOpener, None, &NoProgress)
+        .unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(got.totals.counters.records_processed, 24);
+    assert_eq!(got.totals.counters, want.totals.counters);
+    assert_eq!(got.files[0].result.errors, want.files[0].result.errors);
+}
