@@ -1,8 +1,8 @@
 //! The CSV reader over arbitrary dialects, options and bytes. The oracle:
 //! reading record by record (`read_record`) and reading in parallel chunks
-//! (`run`, 2 threads, tiny windows and chunks) give the same header, the
-//! same records (fields, quoting, findings, positions, raw bytes) and the
-//! same totals.
+//! (`run`, 2 threads, tiny windows and chunks, from the stream and by
+//! offset) give the same header, the same records (fields, quoting,
+//! findings, positions, raw bytes) and the same totals.
 #![no_main]
 
 use std::ops::ControlFlow;
@@ -95,8 +95,17 @@ fn read_seq(data: &[u8], d: &CsvDialect, opts: ReadOptions, with_header: bool) -
     })
 }
 
-fn read_run(data: &[u8], d: &CsvDialect, opts: ReadOptions, with_header: bool) -> Option<Out> {
+fn read_run(
+    data: &[u8],
+    d: &CsvDialect,
+    opts: ReadOptions,
+    with_header: bool,
+    by_offset: bool,
+) -> Option<Out> {
     let mut rdr = CsvReader::new(data, d, opts).ok()?.with_thread_pool(pool());
+    if by_offset {
+        rdr = rdr.with_read_at(Arc::new(data.to_vec()));
+    }
     let header = header(&mut rdr, with_header);
     let mut records = Vec::new();
     let mut next = rdr.position().record;
@@ -196,11 +205,17 @@ fuzz_target!(|input: &[u8]| {
         read_bytes: 1 + usize::from(read % 32),
         max_record_bytes,
     };
-    let par = read_run(data, &d, tiny.clone(), with_header);
+    let par = read_run(data, &d, tiny.clone(), with_header, false);
     same(
         seq.as_ref(),
         par.as_ref(),
         "sequential and parallel reads differ",
+    );
+    let at = read_run(data, &d, tiny.clone(), with_header, true);
+    same(
+        seq.as_ref(),
+        at.as_ref(),
+        "sequential and parallel reads by offset differ",
     );
     // The sequential API with tiny reads agrees too.
     let seq_tiny = read_seq(data, &d, ReadOptions { threads: 1, ..tiny }, with_header);
