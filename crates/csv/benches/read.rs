@@ -144,27 +144,48 @@ impl ChunkSink for Count {
     }
 }
 
-/// The chunk driver with 1 and 2 worker threads.
-#[divan::bench(args = [1, 2])]
-fn run(b: Bencher, threads: usize) {
+fn pool() -> Arc<rayon::ThreadPool> {
     static POOL: OnceLock<Arc<rayon::ThreadPool>> = OnceLock::new();
-    let pool = POOL.get_or_init(|| {
+    POOL.get_or_init(|| {
         Arc::new(
             rayon::ThreadPoolBuilder::new()
                 .num_threads(2)
                 .build()
                 .unwrap(),
         )
-    });
+    })
+    .clone()
+}
+
+/// The chunk driver with 1 and 2 worker threads, from a stream.
+#[divan::bench(args = [1, 2])]
+fn run(b: Bencher, threads: usize) {
+    bench_run(b, threads, false);
+}
+
+/// The chunk driver with 1 and 2 worker threads, by offset (as files are
+/// read: each worker copies its own chunks, like `pread`).
+#[divan::bench(args = [1, 2])]
+fn run_by_offset(b: Bencher, threads: usize) {
+    bench_run(b, threads, true);
+}
+
+fn bench_run(b: Bencher, threads: usize, by_offset: bool) {
+    static SHARED: OnceLock<Arc<Vec<u8>>> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| Arc::new(input().to_vec()));
     let data = input();
     b.counter(BytesCount::of_slice(data)).bench(|| {
         let opts = ReadOptions {
             threads,
+            chunk_bytes: 256 << 10,
             ..ReadOptions::default()
         };
         let mut rdr = CsvReader::new(black_box(data), &CsvDialect::default(), opts).unwrap();
+        if by_offset {
+            rdr = rdr.with_read_at(shared.clone());
+        }
         if threads > 1 {
-            rdr = rdr.with_thread_pool(pool.clone());
+            rdr = rdr.with_thread_pool(pool());
         }
         assert!(matches!(rdr.header().unwrap(), HeaderOutcome::Header(_)));
         let mut total = 0;
