@@ -120,4 +120,5 @@ pub use record::{
 pub use rules::RULES;
 pub use sink::{
     Dimension, DimensionIter, Measure, MeasureIter, RecordSink, RecordView, SlotInfo, Value,
+    ValueVisitor,
 };

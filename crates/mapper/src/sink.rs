@@ -120,6 +120,76 @@ impl<'a> RecordView<'a> {
     }
 }
 
+/// Receives the present values of a record, typed ([`RecordView::visit`]):
+/// for consumers that lay values out by column and want no [`Value`] to
+/// match on per value. Slots and dimension indices are those of
+/// [`Plan::value_slots`] and [`Plan::dimension_names`].
+pub trait ValueVisitor {
+    /// A present dimension (UTF-8, checked; never empty).
+    fn dimension(&mut self, index: u32, value: &[u8]);
+    /// A DOUBLE value.
+    fn double(&mut self, slot: u32, value: f64);
+    /// A BIGINT value.
+    fn bigint(&mut self, slot: u32, value: i64);
+    /// A BOOLEAN value.
+    fn boolean(&mut self, slot: u32, value: bool);
+    /// A TIMESTAMP value, nanoseconds since the epoch.
+    fn timestamp(&mut self, slot: u32, ns: i64);
+    /// A VARCHAR value, or the text of a value that did not convert (as
+    /// [`Measure::value`] gives it; records are only handed out when all
+    /// their values convert).
+    fn varchar(&mut self, slot: u32, value: &[u8]);
+}
+
+impl RecordView<'_> {
+    /// Hands the record's present dimensions, then its non-null measure
+    /// values, to `v`, in data-model order: what [`dimensions`] and
+    /// [`measures`] give (with [`Measure::value`]), without the
+    /// intermediate values.
+    ///
+    /// [`dimensions`]: Self::dimensions
+    /// [`measures`]: Self::measures
+    #[inline]
+    pub fn visit<V: ValueVisitor + ?Sized>(&self, v: &mut V) {
+        let (plan, rec) = (self.plan, self.rec);
+        for (i, d) in plan.dims.iter().enumerate() {
+            let f = d.field as usize;
+            let value = rec.field(f);
+            if !plan.is_null_dimension(value, rec.is_quoted(f)) {
+                v.dimension(i as u32, value);
+            }
+        }
+        let unit_nanos = plan.time_unit.nanos();
+        for si in plan.specs[self.spec as usize].slots.clone() {
+            let slot = &plan.slots[si as usize];
+            let f = slot.field as usize;
+            let b = rec.field(f);
+            if plan.is_null(b, rec.is_quoted(f)) {
+                continue;
+            }
+            match slot.ty {
+                ScalarType::Double => match value::parse_double(b) {
+                    Ok(x) => v.double(si, x),
+                    Err(_) => v.varchar(si, b),
+                },
+                ScalarType::Bigint => match value::parse_bigint(b) {
+                    Ok(x) => v.bigint(si, x),
+                    Err(_) => v.varchar(si, b),
+                },
+                ScalarType::Boolean => match value::parse_boolean(b) {
+                    Ok((x, _)) => v.boolean(si, x),
+                    Err(_) => v.varchar(si, b),
+                },
+                ScalarType::Timestamp => match value::parse_epoch(b, unit_nanos) {
+                    Ok((ns, _)) => v.timestamp(si, ns),
+                    Err(_) => v.varchar(si, b),
+                },
+                ScalarType::Varchar => v.varchar(si, b),
+            }
+        }
+    }
+}
+
 /// A dimension of a record, borrowed from the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dimension<'a> {
@@ -388,11 +458,77 @@ mod tests {
                     (None, None) => Vec::new(),
                 };
             assert_eq!(measures, want);
+            // `visit` gives what the iterators give.
+            let mut visited = Visited::default();
+            view.visit(&mut visited);
+            let want: Vec<(u32, Vec<u8>)> = view
+                .dimensions()
+                .map(|d| (d.index, d.value.to_vec()))
+                .collect();
+            assert_eq!(visited.dims, want);
+            let want: Vec<(u32, Value<'_>)> =
+                view.measures().map(|m| (m.slot, m.value())).collect();
+            let got: Vec<(u32, Value<'_>)> = visited
+                .values
+                .iter()
+                .map(|(s, v)| (*s, v.as_value()))
+                .collect();
+            assert_eq!(got, want);
             let mut line = Vec::new();
             view.write_json(&mut line);
             self.json.extend_from_slice(&line);
             self.json.push(b'\n');
             self.seen.push((owned, line));
+        }
+    }
+
+    /// An owned [`Value`], as [`ValueVisitor`] received it.
+    #[derive(Debug)]
+    enum Got {
+        Double(f64),
+        Bigint(i64),
+        Boolean(bool),
+        Timestamp(i64),
+        Varchar(Vec<u8>),
+    }
+
+    impl Got {
+        fn as_value(&self) -> Value<'_> {
+            match self {
+                Self::Double(v) => Value::Double(*v),
+                Self::Bigint(v) => Value::Bigint(*v),
+                Self::Boolean(v) => Value::Boolean(*v),
+                Self::Timestamp(v) => Value::Timestamp(*v),
+                Self::Varchar(v) => Value::Varchar(v),
+            }
+        }
+    }
+
+    /// What [`RecordView::visit`] handed out.
+    #[derive(Default)]
+    struct Visited {
+        dims: Vec<(u32, Vec<u8>)>,
+        values: Vec<(u32, Got)>,
+    }
+
+    impl ValueVisitor for Visited {
+        fn dimension(&mut self, index: u32, value: &[u8]) {
+            self.dims.push((index, value.to_vec()));
+        }
+        fn double(&mut self, slot: u32, value: f64) {
+            self.values.push((slot, Got::Double(value)));
+        }
+        fn bigint(&mut self, slot: u32, value: i64) {
+            self.values.push((slot, Got::Bigint(value)));
+        }
+        fn boolean(&mut self, slot: u32, value: bool) {
+            self.values.push((slot, Got::Boolean(value)));
+        }
+        fn timestamp(&mut self, slot: u32, ns: i64) {
+            self.values.push((slot, Got::Timestamp(ns)));
+        }
+        fn varchar(&mut self, slot: u32, value: &[u8]) {
+            self.values.push((slot, Got::Varchar(value.to_vec())));
         }
     }
 

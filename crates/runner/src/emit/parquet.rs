@@ -78,7 +78,8 @@ use parquet::basic::{
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type};
 use tsload_mapper::{
-    MeasureValueType, Plan, RecordSink, RecordTimeUnit, RecordView, Value, WriteRecord,
+    MeasureValueType, Plan, RecordSink, RecordTimeUnit, RecordView, Value, ValueVisitor,
+    WriteRecord,
 };
 use tsload_model::effective::{DataModel, Measures, MixedKind, ScalarType};
 
@@ -395,10 +396,6 @@ impl Strings {
         }
     }
 
-    fn len(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
     fn clear(&mut self) {
         self.bytes.clear();
         self.offsets.truncate(1);
@@ -459,16 +456,6 @@ impl Values {
         }
     }
 
-    #[inline]
-    fn len(&self) -> usize {
-        match self {
-            Self::Str(s) => s.len(),
-            Self::I64(v) | Self::Ts(v) => v.len(),
-            Self::F64(v) => v.len(),
-            Self::Bool(v) => v.len(),
-        }
-    }
-
     fn clear(&mut self) {
         match self {
             Self::Str(s) => s.clear(),
@@ -526,6 +513,9 @@ impl Values {
 #[derive(Debug)]
 struct ColumnBuf {
     values: Values,
+    /// Rows filled (`values.len()`, kept apart: no match on the type to
+    /// know it).
+    filled: usize,
     /// Whether each row has a value; `None` while every row has one.
     valid: Option<Vec<bool>>,
 }
@@ -539,29 +529,30 @@ impl ColumnBuf {
         reason = "per value; the match on the value folds away"
     )]
     fn set(&mut self, row: usize, v: Value<'_>) {
-        let filled = self.values.len();
-        if filled != row {
-            if filled > row {
+        if self.filled != row {
+            if self.filled > row {
                 return;
             }
             self.pad(row);
         }
         let ok = self.values.push(v);
         debug_assert!(ok, "a value of its column's type");
-        if let Some(valid) = &mut self.valid
-            && ok
-        {
-            valid.push(true);
+        if ok {
+            self.filled += 1;
+            if let Some(valid) = &mut self.valid {
+                valid.push(true);
+            }
         }
     }
 
     /// Fills rows up to `rows` with nulls.
     #[cold]
     fn pad(&mut self, rows: usize) {
-        let filled = self.values.len();
+        let filled = self.filled;
         if filled >= rows {
             return;
         }
+        self.filled = rows;
         let valid = self.valid.get_or_insert_with(|| {
             let mut v = Vec::with_capacity(rows.max(WRITE_ROWS));
             v.resize(filled, true);
@@ -573,12 +564,14 @@ impl ColumnBuf {
 
     fn clear(&mut self) {
         self.values.clear();
+        self.filled = 0;
         self.valid = None;
     }
 
     /// Appends rows `rows` of `other` (both filled up to their rows).
     fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
-        let before = self.values.len();
+        let before = self.filled;
+        self.filled += rows.len();
         self.values.extend_from(&other.values, rows.clone());
         match (&mut self.valid, &other.valid) {
             (Some(a), Some(b)) => a.extend_from_slice(&b[rows]),
@@ -614,6 +607,7 @@ impl Columns {
                 .iter()
                 .map(|c| ColumnBuf {
                     values: Values::with_capacity(c.kind, rows),
+                    filled: 0,
                     valid: None,
                 })
                 .collect(),
@@ -807,18 +801,61 @@ impl RecordSink for ColumnBatch {
     #[inline]
     fn record(&mut self, view: &RecordView<'_>) {
         let row = self.start_row(view.time_ns(), view.measure_name());
-        let Self { layout, cols } = self;
-        for d in view.dimensions() {
-            cols.values[layout.dims[d.index as usize] as usize].set(row, Value::Varchar(d.value));
-        }
-        for m in view.measures() {
-            let v = if m.ty == ScalarType::Varchar {
-                Value::Varchar(m.raw)
-            } else {
-                m.value()
-            };
-            cols.values[layout.slots[m.slot as usize] as usize].set(row, v);
-        }
+        view.visit(&mut Fill {
+            row,
+            layout: &self.layout,
+            cols: &mut self.cols,
+        });
+    }
+}
+
+/// Puts a record's values in their columns, in row `row`.
+struct Fill<'a> {
+    row: usize,
+    layout: &'a FileLayout,
+    cols: &'a mut Columns,
+}
+
+impl Fill<'_> {
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn slot(&mut self, slot: u32, v: Value<'_>) {
+        let c = self.layout.slots[slot as usize] as usize;
+        self.cols.values[c].set(self.row, v);
+    }
+}
+
+impl ValueVisitor for Fill<'_> {
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn dimension(&mut self, index: u32, value: &[u8]) {
+        let c = self.layout.dims[index as usize] as usize;
+        self.cols.values[c].set(self.row, Value::Varchar(value));
+    }
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn double(&mut self, slot: u32, value: f64) {
+        self.slot(slot, Value::Double(value));
+    }
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn bigint(&mut self, slot: u32, value: i64) {
+        self.slot(slot, Value::Bigint(value));
+    }
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn boolean(&mut self, slot: u32, value: bool) {
+        self.slot(slot, Value::Boolean(value));
+    }
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn timestamp(&mut self, slot: u32, ns: i64) {
+        self.slot(slot, Value::Timestamp(ns));
+    }
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "per value")]
+    fn varchar(&mut self, slot: u32, value: &[u8]) {
+        self.slot(slot, Value::Varchar(value));
     }
 }
 
@@ -842,11 +879,13 @@ fn unit_nanos(u: RecordTimeUnit) -> i64 {
     }
 }
 
-/// The thread that encodes: it owns the Arrow writer and takes batches
-/// over a bounded channel, so that encoding overlaps the reading, checking
-/// and merging of later chunks.
+/// The thread that encodes: it owns the Arrow writer and takes record
+/// batches of [`WRITE_ROWS`] rows over a bounded channel, so that encoding
+/// overlaps the reading, checking and merging of later chunks. Only the
+/// encoding runs there: the batches are cut and converted on the thread
+/// that delivers them ([`ParquetWriter::append`]), which has less to do.
 struct Encoder {
-    tx: Option<SyncSender<ColumnBatch>>,
+    tx: Option<SyncSender<RecordBatch>>,
     handle: Option<JoinHandle<Result<ArrowWriter<AtomicFile>, String>>>,
 }
 
@@ -854,41 +893,17 @@ struct Encoder {
 const WRITE_ROWS: usize = 8192;
 
 /// Batches waiting for the encoder: enough to keep it busy, few enough to
-/// bound memory (a batch is one chunk's records).
+/// bound memory (a batch is [`WRITE_ROWS`] records).
 const QUEUED_BATCHES: usize = 2;
 
 impl Encoder {
     fn start(mut writer: ArrowWriter<AtomicFile>) -> std::io::Result<Self> {
-        let (tx, rx) = sync_channel::<ColumnBatch>(QUEUED_BATCHES);
+        let (tx, rx) = sync_channel::<RecordBatch>(QUEUED_BATCHES);
         let handle = std::thread::Builder::new()
             .name("tsload-parquet".into())
             .spawn(move || {
-                // The writer sees slices of exactly WRITE_ROWS rows, cut at
-                // the same rows whatever the chunking: where it starts new
-                // pages or gives up a dictionary depends on its calls.
-                let mut pending: Option<ColumnBatch> = None;
-                let mut write = |b: ColumnBatch| -> Result<(), String> {
-                    let b = b.into_record_batch()?;
-                    writer.write(&b).map_err(|e| e.to_string())
-                };
-                for mut batch in rx {
-                    batch.cols.pad();
-                    let mut start = 0;
-                    while start < batch.len() {
-                        let acc = pending.get_or_insert_with(|| {
-                            ColumnBatch::with_capacity(batch.layout.clone(), WRITE_ROWS)
-                        });
-                        let end = batch.len().min(start + WRITE_ROWS - acc.len());
-                        acc.extend_from(&batch, start..end);
-                        start = end;
-                        if acc.len() == WRITE_ROWS {
-                            write(pending.take().expect("filled above"))?;
-                        }
-                    }
-                    batch.recycle();
-                }
-                if let Some(b) = pending {
-                    write(b)?;
+                for batch in rx {
+                    writer.write(&batch).map_err(|e| e.to_string())?;
                 }
                 Ok(writer)
             })?;
@@ -899,7 +914,7 @@ impl Encoder {
     }
 
     /// Queues a batch; an error when the encoder stopped (its error).
-    fn send(&mut self, batch: ColumnBatch) -> Result<(), String> {
+    fn send(&mut self, batch: RecordBatch) -> Result<(), String> {
         let tx = self.tx.as_ref().ok_or("the Parquet encoder has stopped")?;
         if tx.send(batch).is_err() {
             // The encoder returned early: its error says why.
@@ -933,6 +948,8 @@ pub struct ParquetWriter {
     shape: Arc<TableShape>,
     /// The layout of owned records ([`RecordWriter::write`]).
     owned: Arc<FileLayout>,
+    /// Rows of the next write call, fewer than [`WRITE_ROWS`].
+    pending: Option<ColumnBatch>,
     count: u64,
 }
 
@@ -1029,6 +1046,7 @@ impl ParquetWriter {
             encoder,
             shape,
             owned,
+            pending: None,
             count: 0,
         })
     }
@@ -1040,16 +1058,39 @@ impl ParquetWriter {
         }
     }
 
-    /// Queues a batch for the encoder; the Arrow writer cuts row groups at
-    /// exactly the configured number of rows.
-    fn append(&mut self, batch: ColumnBatch) -> Result<(), EmitError> {
+    /// Cuts the batch's rows into record batches of exactly [`WRITE_ROWS`]
+    /// rows, whatever the chunking (where the Arrow writer starts a page or
+    /// gives up a dictionary depends on its calls: so the file is the same
+    /// for any number of threads), and queues them for the encoder, which
+    /// cuts row groups at exactly the configured number of rows. The
+    /// batch's buffers go back to its layout.
+    fn append(&mut self, mut batch: ColumnBatch) -> Result<(), EmitError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let rows = batch.len() as u64;
-        self.encoder.send(batch).map_err(|m| self.err(m))?;
-        self.count += rows;
+        batch.cols.pad();
+        let mut start = 0;
+        while start < batch.len() {
+            let acc = self.pending.get_or_insert_with(|| {
+                ColumnBatch::with_capacity(batch.layout.clone(), WRITE_ROWS)
+            });
+            let end = batch.len().min(start + WRITE_ROWS - acc.len());
+            acc.extend_from(&batch, start..end);
+            start = end;
+            if acc.len() == WRITE_ROWS {
+                let full = self.pending.take().expect("filled above");
+                self.send(full)?;
+            }
+        }
+        self.count += batch.len() as u64;
+        batch.recycle();
         Ok(())
+    }
+
+    /// Converts a batch and queues it for the encoder.
+    fn send(&mut self, batch: ColumnBatch) -> Result<(), EmitError> {
+        let batch = batch.into_record_batch().map_err(|m| self.err(m))?;
+        self.encoder.send(batch).map_err(|m| self.err(m))
     }
 }
 
@@ -1075,6 +1116,9 @@ impl RecordWriter for ParquetWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64, EmitError> {
+        if let Some(last) = self.pending.take() {
+            self.send(last)?;
+        }
         let writer = self.encoder.join().map_err(|m| self.err(m))?;
         let file = writer.into_inner().map_err(|x| self.err(x))?;
         file.commit()?;
@@ -1261,7 +1305,7 @@ mod tests {
             b.cols
                 .values
                 .iter()
-                .all(|c| c.valid.is_none() && c.values.len() == 0)
+                .all(|c| c.valid.is_none() && c.filled == 0)
         );
         let r = b.start_row(9, b"n");
         b.cols.values[REQ].set(r, Value::Bigint(7));
