@@ -288,6 +288,8 @@ impl<R: io::Read + Send> CsvReader<R> {
             tail: self.opts.chunk_bytes.min(TAIL),
         };
         let ahead = (AHEAD * self.opts.threads) as u64;
+        // A chunk, its tail and room for a record to grow into it.
+        let keep = 2 * (self.opts.chunk_bytes + job.tail);
         let mut at_pos = 0;
         let mut cursor = Cursor {
             pos: &mut at_pos,
@@ -317,7 +319,11 @@ impl<R: io::Read + Send> CsvReader<R> {
                         let piece = job
                             .parse(buf_ref, from, exact, limit, make_sink)
                             .unwrap_or_else(Piece::Failed);
-                        if let (Ok(mut free), Some(buf)) = (buffers.lock(), buf) {
+                        // A buffer grown for a long record is given back to
+                        // the allocator, not kept for the next chunks.
+                        if let (Ok(mut free), Some(buf)) = (buffers.lock(), buf)
+                            && buf.len() <= keep
+                        {
                             free.push(buf);
                         }
                         piece
