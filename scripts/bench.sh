@@ -9,8 +9,9 @@
 #   1. generates bench-data/ts_1g.csv and bench-data/ts_1g_bad.csv once with
 #      ../shared/bench/gen_csv.py (--size 1GiB, and --bad-rate 0.0001); the
 #      4 GiB input is the 1 GiB file's header and its data rows four times,
-#      streamed through a pipe to `validate -` (no 4 GiB on disk):
+#      streamed through a pipe to `validate -`:
 #        { cat ts_1g.csv; for i in 1 2 3; do tail -n +2 ts_1g.csv; done; }
+#      and, written once to bench-data/ts_4g.csv, read as a file (by offset);
 #   2. builds the release binary;
 #   3. checks the results once (row counts, every generated defect found);
 #   4. times, in one hyperfine invocation per round (warm cache), `cat FILE`
@@ -129,9 +130,17 @@ RSS_ARGS=(
 if [ "$BIG" = 1 ]; then
     # 4 GiB through a pipe: `exec` makes tsload the measured process.
     FOUR="cat $GOOD; for i in 1 2 3; do tail -n +2 $GOOD; done"
+    # And the same bytes as a file, read by offset like any local file.
+    BIGFILE="$DATA/ts_4g.csv"
+    if [ ! -s "$BIGFILE" ]; then
+        bash -c "$FOUR" >"$BIGFILE.tmp"
+        mv "$BIGFILE.tmp" "$BIGFILE"
+    fi
     RSS_ARGS+=(
-        --cmd "4g-t1=bash -c 'exec $V - --format json --threads 1 < <($FOUR)'"
-        --cmd "4g-t2=bash -c 'exec $V - --format json --threads 2 < <($FOUR)'"
+        --cmd "4g-pipe-t1=bash -c 'exec $V - --format json --threads 1 < <($FOUR)'"
+        --cmd "4g-pipe-t2=bash -c 'exec $V - --format json --threads 2 < <($FOUR)'"
+        --cmd "4g-file-t1=$V $BIGFILE --format json --threads 1"
+        --cmd "4g-file-t2=$V $BIGFILE --format json --threads 2"
     )
 fi
 python3 "$REPORT" rss "${RSS_ARGS[@]}" --out "$DATA/rss.json"

@@ -175,8 +175,8 @@ def cmd_report(a):
         print()
         header = len(open(a.good, "rb").readline())
         big_bytes = 4 * (size["good"] - header) + header
-        print(f"4 GiB input ({big_bytes / 2**30:.2f} GiB: the header and the data rows 4 times, "
-              f"through a pipe), one run each:")
+        print(f"4 GiB input ({big_bytes / 2**30:.2f} GiB: the header and the data rows 4 times; "
+              f"`4g-pipe` through a pipe, `4g-file` from a file, read by offset), one run each:")
         print()
         print("| run | wall s | GB/s | CPU s | peak RSS MiB | load |")
         print("|---|---|---|---|---|---|")
