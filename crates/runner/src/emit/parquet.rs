@@ -465,6 +465,27 @@ impl Values {
         }
     }
 
+    /// An empty column of the same type as `self`, with room for `rows`
+    /// values and, for strings, for as many bytes as `self` holds plus an
+    /// eighth: regrouped batches of a file are alike, so the next one
+    /// rarely grows (a growth copies what it holds).
+    fn empty_like(&self, rows: usize) -> Self {
+        match self {
+            Self::Str(s) => {
+                let mut offsets = Vec::with_capacity(rows + 1);
+                offsets.push(0);
+                Self::Str(Strings {
+                    bytes: Vec::with_capacity(s.bytes.len() + s.bytes.len() / 8),
+                    offsets,
+                })
+            }
+            Self::I64(_) => Self::I64(Vec::with_capacity(rows)),
+            Self::Ts(_) => Self::Ts(Vec::with_capacity(rows)),
+            Self::F64(_) => Self::F64(Vec::with_capacity(rows)),
+            Self::Bool(_) => Self::Bool(Vec::with_capacity(rows)),
+        }
+    }
+
     /// Appends values `rows` of `other` (a column of the same type).
     fn extend_from(&mut self, other: &Self, rows: Range<usize>) {
         match (self, other) {
@@ -619,6 +640,31 @@ impl Columns {
         self.names.clear();
         for c in &mut self.values {
             c.clear();
+        }
+    }
+
+    /// Empty columns with room for `rows` rows, string columns sized
+    /// after `self`'s ([`Values::empty_like`]).
+    fn empty_like(&self, rows: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        let bytes = self.names.bytes.len();
+        let names = Strings {
+            bytes: Vec::with_capacity(bytes + bytes / 8),
+            offsets,
+        };
+        Self {
+            time: Vec::with_capacity(rows),
+            names,
+            values: self
+                .values
+                .iter()
+                .map(|c| ColumnBuf {
+                    values: c.values.empty_like(rows),
+                    filled: 0,
+                    valid: None,
+                })
+                .collect(),
         }
     }
 
@@ -1078,7 +1124,11 @@ impl ParquetWriter {
             acc.extend_from(&batch, start..end);
             start = end;
             if acc.len() == WRITE_ROWS {
-                let full = self.pending.take().expect("filled above");
+                let next = ColumnBatch {
+                    layout: acc.layout.clone(),
+                    cols: acc.cols.empty_like(WRITE_ROWS),
+                };
+                let full = self.pending.replace(next).expect("filled above");
                 self.send(full)?;
             }
         }
@@ -1116,7 +1166,9 @@ impl RecordWriter for ParquetWriter {
     }
 
     fn finish(mut self: Box<Self>) -> Result<u64, EmitError> {
-        if let Some(last) = self.pending.take() {
+        if let Some(last) = self.pending.take()
+            && !last.is_empty()
+        {
             self.send(last)?;
         }
         let writer = self.encoder.join().map_err(|m| self.err(m))?;
