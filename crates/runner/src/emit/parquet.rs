@@ -26,26 +26,29 @@
 //!   touches only the columns it has values for: a column is filled up to
 //!   the last row that set it, and the rows it skipped become nulls when a
 //!   later row sets it or the batch is written; a column no row left null
-//!   has no validity at all (nothing to build or encode for it). The
-//!   encoder hands each batch's emptied buffers back to the file's layout
-//!   for the next chunk, so nothing is allocated per record, per value or,
-//!   once running, per chunk.
-//! - [`ParquetWriter`] turns each batch into an Arrow
-//!   `RecordBatch` without copying (the vectors become the arrays'
+//!   has no validity at all (nothing to build or encode for it). Values
+//!   come through [`RecordView::visit`] (typed, no [`Value`] per value).
+//! - [`ParquetWriter`] receives the batches in input order on the thread
+//!   that delivers them (the one that merges), copies their rows into
+//!   batches of exactly 8192 rows, cut at the same rows whatever
+//!   the chunking (where the Arrow writer starts a page or gives up a
+//!   dictionary depends on its calls), so that the file is the same for any
+//!   number of threads, and hands each chunk's emptied buffers back to the
+//!   file's layout for the next chunk: nothing is allocated per record,
+//!   per value or, once running, per chunk. Each full batch becomes an
+//!   Arrow `RecordBatch` without copying (the vectors become the arrays'
 //!   buffers; strings become binary arrays, so that their UTF-8, checked by
-//!   the mapper, is not validated again: the Parquet schema says STRING)
-//!   on an encoding thread of its own, fed in input order through
-//!   a bounded channel, which hands them to the parquet crate's
-//!   `ArrowWriter`, with the schema above given explicitly. Its string
-//!   encoder works on offsets and one buffer; the low-level writer wants a
-//!   refcounted `ByteArray` per value (building, reading and dropping them
-//!   took about 13% of that version's profile). The writer encodes a row
-//!   group in memory and writes it when it holds [`ROW_GROUP_ROWS`] rows
-//!   (the last one shorter): memory is bounded by one row group's encoded
-//!   size plus the batches in flight, whatever the input size. The writer
-//!   is given slices of exactly 8192 rows, cut at the same rows whatever
-//!   the chunking (where it starts a page or gives up a dictionary depends
-//!   on its calls), so the file is the same for any number of threads.
+//!   the mapper, is not validated again: the Parquet schema says STRING).
+//! - An encoding thread of its own, fed through a bounded channel, does
+//!   nothing but encode: it hands the record batches to the parquet
+//!   crate's `ArrowWriter`, with the schema above given explicitly. Its
+//!   string encoder works on offsets and one buffer; the low-level writer
+//!   wants a refcounted `ByteArray` per value (building, reading and
+//!   dropping them took about 13% of that version's profile). The writer
+//!   encodes a row group in memory and writes it when it holds
+//!   [`ROW_GROUP_ROWS`] rows (the last one shorter): memory is bounded by
+//!   one row group's encoded size plus the batches in flight, whatever the
+//!   input size.
 //! - Strings are dictionary-encoded (dimensions, measure names and VARCHAR
 //!   values repeat) while a row group's dictionary stays under 64 KiB, and
 //!   plain past that, without min/max statistics; `time`, BIGINT and
