@@ -405,6 +405,8 @@ pub struct ChunkChecker<'p> {
     fast: Option<&'p FastPlan>,
     /// Per record of a plain row (fast path scratch).
     made: Vec<Made>,
+    /// The fast path's parsed values, by slot ([`FastPlan::try_row`]).
+    parsed: Vec<u64>,
     /// Rows the fast path took (since creation; not part of the outcome).
     plain_rows: u64,
     cells: Vec<Cell>,
@@ -425,6 +427,7 @@ impl<'p> ChunkChecker<'p> {
             plan,
             fast: plan.fast.as_ref(),
             made: vec![Made::default(); plan.fast.as_ref().map_or(0, |f| f.specs.len())],
+            parsed: vec![0; plan.slots.len()],
             plain_rows: 0,
             cells: vec![Cell::default(); plan.slots.len()],
             status: vec![SPEC_SKIPPED; plan.specs.len()],
@@ -523,7 +526,7 @@ impl<'p> ChunkChecker<'p> {
     ) -> RowOutcome {
         let plan = self.plan;
         if let Some(fast) = self.fast
-            && let Some(plain) = fast.try_row(plan, rec, &mut self.made)
+            && let Some(plain) = fast.try_row(plan, rec, &mut self.made, &mut self.parsed)
         {
             return self.commit_plain(rec, fast, &plain, build);
         }
@@ -850,6 +853,7 @@ impl<'p> ChunkChecker<'p> {
                         spec: s,
                         time_ns,
                         name,
+                        parsed: None,
                     });
                 }
             }
@@ -898,6 +902,7 @@ impl<'p> ChunkChecker<'p> {
                     spec: spec.index,
                     time_ns: plain.time_ns,
                     name: &[],
+                    parsed: Some(&self.parsed),
                 });
             }
         }

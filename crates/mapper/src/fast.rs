@@ -30,6 +30,8 @@ use crate::value;
 /// A value column, resolved.
 #[derive(Debug, Clone)]
 struct Slot {
+    /// Index of the slot in the plan.
+    index: u32,
     field: u32,
     ty: ScalarType,
     /// `position_salt` of the slot's index in the plan.
@@ -108,6 +110,7 @@ impl FastPlan {
                     base_size += slot.name.len();
                 }
                 slots.push(Slot {
+                    index: si,
                     field: slot.field,
                     ty: slot.ty,
                     salt: position_salt(u64::from(si)),
@@ -143,8 +146,10 @@ impl FastPlan {
     }
 
     /// Checks `rec` if it is plain, filling `made` with one entry per
-    /// [`FastPlan::specs`]. `plan` is the plan this fast path was compiled
-    /// from. `None`: the row is not plain (or the path does not apply);
+    /// [`FastPlan::specs`] and `parsed` with the typed values by slot index
+    /// (`f64` bits, `i64`, 0 or 1, nanoseconds; see
+    /// [`crate::RecordView::visit`]). `plan` is the plan this fast path was
+    /// compiled from. `None`: the row is not plain (or the path does not apply);
     /// nothing was counted and the general path must check it.
     #[inline]
     pub(crate) fn try_row(
@@ -152,6 +157,7 @@ impl FastPlan {
         plan: &Plan,
         rec: &Record<'_>,
         made: &mut [Made],
+        parsed: &mut [u64],
     ) -> Option<Plain> {
         // No framing issue, UTF-8 checked by the reader, enough fields.
         if !rec.utf8_known_valid() || rec.len() < plan.min_fields {
@@ -199,14 +205,23 @@ impl FastPlan {
                 let (bytes, hash) = match slot.ty {
                     ScalarType::Double => {
                         let v = value::parse_double(b).ok()?;
+                        parsed[slot.index as usize] = v.to_bits();
                         (8, if v == 0.0 { 0 } else { v.to_bits() })
                     }
-                    ScalarType::Bigint => (8, value::parse_bigint(b).ok()? as u64),
-                    ScalarType::Boolean => match b {
-                        b"true" => (1, 1),
-                        b"false" => (1, 0),
-                        _ => return None,
-                    },
+                    ScalarType::Bigint => {
+                        let v = value::parse_bigint(b).ok()? as u64;
+                        parsed[slot.index as usize] = v;
+                        (8, v)
+                    }
+                    ScalarType::Boolean => {
+                        let v = match b {
+                            b"true" => 1,
+                            b"false" => 0,
+                            _ => return None,
+                        };
+                        parsed[slot.index as usize] = v;
+                        (1, v)
+                    }
                     ScalarType::Varchar => {
                         if b.len() > MAX_VARCHAR_BYTES as usize {
                             return None;
@@ -214,7 +229,11 @@ impl FastPlan {
                         let hash = if detect_duplicates { hash_bytes(b) } else { 0 };
                         (b.len() as u32, hash)
                     }
-                    ScalarType::Timestamp => (8, value::parse_epoch(b, unit_nanos).ok()?.0 as u64),
+                    ScalarType::Timestamp => {
+                        let v = value::parse_epoch(b, unit_nanos).ok()?.0 as u64;
+                        parsed[slot.index as usize] = v;
+                        (8, v)
+                    }
                 };
                 size += bytes;
                 vh = mix(vh ^ slot.salt, hash);

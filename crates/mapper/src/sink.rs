@@ -34,6 +34,10 @@ pub struct RecordView<'a> {
     /// The measure name read from `MeasureNameColumn` (empty when the
     /// mapping has a fixed name).
     pub(crate) name: &'a [u8],
+    /// The typed slots' values as the fast path parsed them, by slot index
+    /// (`f64` bits, `i64`, 0 or 1, nanoseconds), so that [`Self::visit`]
+    /// does not parse them again; `None` for rows of the general path.
+    pub(crate) parsed: Option<&'a [u64]>,
 }
 
 impl<'a> RecordView<'a> {
@@ -165,6 +169,17 @@ impl RecordView<'_> {
             let f = slot.field as usize;
             let b = rec.field(f);
             if plan.is_null(b, rec.is_quoted(f)) {
+                continue;
+            }
+            if let Some(parsed) = self.parsed {
+                let x = parsed[si as usize];
+                match slot.ty {
+                    ScalarType::Double => v.double(si, f64::from_bits(x)),
+                    ScalarType::Bigint => v.bigint(si, x as i64),
+                    ScalarType::Boolean => v.boolean(si, x != 0),
+                    ScalarType::Timestamp => v.timestamp(si, x as i64),
+                    ScalarType::Varchar => v.varchar(si, b),
+                }
                 continue;
             }
             match slot.ty {
@@ -568,7 +583,10 @@ mod tests {
         kinds.chars().map(cell).collect::<Vec<_>>()
     }
 
-    fn check(harness: &H, header: &[&str], rows: &[Vec<(String, bool)>]) {
+    /// Checks the views of `rows` against the records built for them;
+    /// returns how many rows took the fast path (whose views carry the
+    /// values it parsed).
+    fn check(harness: &H, header: &[&str], rows: &[Vec<(String, bool)>]) -> u64 {
         let mut both = Both::default();
         let mut owned = Vec::new();
         let mut viewed = ChunkChecker::new(&harness.plan);
@@ -578,7 +596,9 @@ mod tests {
             for (text, quoted) in cells.iter().take(header.len()) {
                 r.push_field(text.as_bytes(), *quoted);
             }
-            let rec = r.as_record();
+            // The cells are `String`s: valid UTF-8, as the reader would
+            // have checked (so plain rows take the fast path).
+            let rec = r.as_record().with_utf8_checked(true);
             assert_eq!(
                 viewed.check_into(&rec, &mut both),
                 built.check_and_build(&rec, &mut owned)
@@ -600,9 +620,10 @@ mod tests {
             for (text, quoted) in cells.iter().take(header.len()) {
                 r.push_field(text.as_bytes(), *quoted);
             }
-            lined.check_into(&r.as_record(), &mut lines);
+            lined.check_into(&r.as_record().with_utf8_checked(true), &mut lines);
         }
         assert_eq!(lines, both.json);
+        viewed.plain_rows()
     }
 
     fn nulls() -> CsvDialect {
@@ -643,7 +664,13 @@ mod tests {
             .iter()
             .map(|s| ((*s).to_owned(), false))
             .collect();
-        check(&h, MULTI_HEADER, std::slice::from_ref(&row));
+        assert_eq!(check(&h, MULTI_HEADER, std::slice::from_ref(&row)), 0);
+        // A plain row: its view carries the values the fast path parsed.
+        let plain: Vec<(String, bool)> = [t, "a", "b", "0.5", "-42", "false", "s", t]
+            .iter()
+            .map(|s| ((*s).to_owned(), false))
+            .collect();
+        assert_eq!(check(&h, MULTI_HEADER, std::slice::from_ref(&plain)), 1);
         let built = h.build(&[&[t, "NULL", "b", "0.5", "+0042", "TRUE", "s\"x", t]]);
         assert_eq!(built.len(), 1);
         assert_eq!(built[0].dimensions.len(), 1);
