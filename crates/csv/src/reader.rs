@@ -33,9 +33,10 @@ pub struct ReadOptions {
     /// parsed in turn; with more, windows of half this size, each read
     /// into a second buffer while the workers parse the one before.
     pub window_bytes: usize,
-    /// Nominal size of one parallel chunk (default 512 KiB); smaller when
-    /// a window would have fewer than 4 chunks per thread, so that the
-    /// workers finish a window at about the same time.
+    /// Nominal size of one parallel chunk (default 512 KiB). From a stream,
+    /// smaller when a window would have fewer than 4 chunks per thread, so
+    /// that the workers finish a window at about the same time; by offset
+    /// ([`CsvReader::with_read_at`]), the size of every chunk.
     pub chunk_bytes: usize,
     /// Largest single `read` call (default 128 KiB: on the target VMs the
     /// kernel copy slows down sharply above that).
@@ -398,9 +399,10 @@ impl<R: Read + Send> CsvReader<R> {
         self
     }
 
-    /// Reads the input by offset from now on, from where the stream has got
-    /// to: `src` must hold the same bytes as the stream (the stream is no
-    /// longer read). Then [`CsvReader::run`] with more than one thread
+    /// Reads the input by offset from now on: `src` must hold the same
+    /// bytes as the stream, at the same offsets (its byte 0 is the stream's
+    /// byte 0); reading goes on from where the stream has got to, and the
+    /// stream is no longer read. Then [`CsvReader::run`] with more than one thread
     /// lets each worker read its own chunks, with no window that all
     /// workers wait on and no read-ahead copy; see the crate docs. For
     /// regular files (not pipes).
@@ -548,7 +550,11 @@ impl<R: Read + Send> CsvReader<R> {
         self.validity.reset(0);
         self.parser.reset_scanner();
         let window = self.window();
-        let target = window.max(self.filled + window / 2 + 1);
+        // A pending record grows the buffer geometrically (up to a quarter
+        // of the row limit at a time), so that a long record is parsed again
+        // a few times, not once per half window.
+        let grow = (window / 2).max(self.filled.min(self.opts.max_record_bytes / 4));
+        let target = window.max(self.filled + grow + 1);
         while self.filled < target && !self.eof {
             let want = (self.filled + self.opts.read_bytes).min(target);
             if self.buf.len() < want {
@@ -698,10 +704,13 @@ impl<R: Read + Send> CsvReader<R> {
     /// chunk's records to a fresh sink from `make_sink` and handing the
     /// chunks' outputs to `on_chunk` **in input order**, on the calling
     /// thread. `on_chunk` may stop the run with [`ControlFlow::Break`]; the
-    /// reader then stays after the last delivered chunk. With more than one
-    /// thread the next window is being read meanwhile: `run` returns once
-    /// the `read` call in flight (at most [`ReadOptions::read_bytes`])
-    /// returns, and keeps the bytes read for the next call.
+    /// reader then stays after the last delivered chunk (also when reading
+    /// failed). With more than one thread, from a stream, the next window
+    /// is being read meanwhile: `run` returns once the `read` call in
+    /// flight (at most [`ReadOptions::read_bytes`]) returns, and keeps the
+    /// bytes read for the next call; by offset
+    /// ([`CsvReader::with_read_at`]), it returns once the chunks in flight
+    /// are parsed, and their results are dropped.
     ///
     /// Call [`CsvReader::header`] first to check field counts.
     pub fn run<S, M, F>(&mut self, make_sink: M, mut on_chunk: F) -> Result<ReadStats, ReadError>

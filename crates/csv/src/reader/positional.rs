@@ -46,9 +46,11 @@ const AHEAD: usize = 4;
 const TAIL: usize = 4 << 10;
 
 /// An input that can be read at any offset, such as a regular file.
+/// Offsets are absolute: offset 0 is the input's first byte.
 pub trait ReadAt: Send + Sync {
     /// Reads bytes at `offset` into `buf`, like `pread(2)`: the number of
-    /// bytes read, `0` at the end of the input.
+    /// bytes read, which may be fewer than asked; `Ok(0)` at or past the
+    /// end of the input (not an error).
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
 }
 
@@ -61,6 +63,14 @@ impl ReadAt for std::fs::File {
         #[cfg(windows)]
         {
             std::os::windows::fs::FileExt::seek_read(self, buf, offset)
+        }
+        #[cfg(not(any(unix, windows)))]
+        {
+            let _ = (buf, offset);
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "reading a file by offset is not supported on this platform",
+            ))
         }
     }
 }
@@ -84,8 +94,9 @@ enum Piece<O> {
         stats: ChunkStats,
         output: O,
     },
-    /// No line feed from the byte before the chunk on: no record starts in
-    /// it. `past_end`: nothing could be read there at all.
+    /// No line feed from the byte before the chunk on, so no guess (a
+    /// record may still start after a lone `\r`: the calling thread then
+    /// parses the chunk itself). `past_end`: nothing could be read there.
     Empty { past_end: bool },
     /// Not parsed: the driver had stopped.
     Skipped,
@@ -213,9 +224,29 @@ impl Job<'_> {
 
 impl<R: io::Read + Send> CsvReader<R> {
     /// Reads the rest of the input with [`ReadAt`] on `pool` (see the
-    /// module docs). `None` when `on_chunk` stopped the run; the reader
-    /// then stays after the last delivered chunk.
+    /// module docs). `None` when `on_chunk` stopped the run. When it stops
+    /// or fails, the reader stays after the last delivered chunk, so that
+    /// reading can go on from there.
     pub(super) fn positional_run<S, M, F>(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        src: &dyn ReadAt,
+        make_sink: &M,
+        on_chunk: &mut F,
+    ) -> Result<Option<()>, ReadError>
+    where
+        S: ChunkSink,
+        M: Fn() -> S + Sync,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+    {
+        let result = self.positional_passes(pool, src, make_sink, on_chunk);
+        if result.is_err() {
+            self.rewind_to_base();
+        }
+        result
+    }
+
+    fn positional_passes<S, M, F>(
         &mut self,
         pool: &rayon::ThreadPool,
         src: &dyn ReadAt,

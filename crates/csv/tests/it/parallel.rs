@@ -325,3 +325,104 @@ fn a_read_error_by_offset_ends_the_run_after_the_chunks_before_it() {
         );
     }
 }
+
+/// A file whose bytes from `at` on fail to read `failures` times, then
+/// read fine.
+struct Flaky {
+    data: Vec<u8>,
+    at: u64,
+    failures: std::sync::atomic::AtomicUsize,
+}
+
+impl Flaky {
+    fn new(data: &[u8], at: u64, failures: usize) -> Self {
+        Self {
+            data: data.to_vec(),
+            at,
+            failures: std::sync::atomic::AtomicUsize::new(failures),
+        }
+    }
+}
+
+impl ReadAt for Flaky {
+    fn read_at(&self, out: &mut [u8], offset: u64) -> io::Result<usize> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if offset + out.len() as u64 > self.at
+            && self
+                .failures
+                .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err(io::Error::other("disk hiccup"));
+        }
+        self.data.read_at(out, offset)
+    }
+}
+
+fn flaky_reader(
+    input: &[u8],
+    at: u64,
+    failures: usize,
+    chunk: usize,
+) -> (CsvReader<io::Empty>, Arc<Flaky>) {
+    // A small window: the header is read before the failing bytes.
+    let opts = ReadOptions {
+        threads: 2,
+        window_bytes: 64,
+        chunk_bytes: chunk,
+        read_bytes: 5,
+        ..ReadOptions::default()
+    };
+    let src = Arc::new(Flaky::new(input, at, failures));
+    let mut rdr = CsvReader::new(io::empty(), &CsvDialect::default(), opts)
+        .unwrap()
+        .with_read_at(src.clone());
+    rdr.header().unwrap();
+    (rdr, src)
+}
+
+/// A read error by offset that the calling thread's own read of the chunk
+/// does not meet again costs a re-parse, not the run.
+#[test]
+fn a_passing_read_error_by_offset_is_read_again() {
+    let input = numbered(300);
+    let seq = read_seq(&input, &CsvDialect::default(), ReadOptions::tiny(1), true);
+    for (at, chunk) in [(200u64, 16usize), (2000, 64), (5000, 256)] {
+        let (mut rdr, _) = flaky_reader(&input, at, 1, chunk);
+        let mut got = Vec::new();
+        let stats = rdr
+            .run(
+                || Collect(Vec::new()),
+                |done| {
+                    got.extend(done.output.into_iter().map(|mut r| {
+                        r.pos = r.pos.rebase(done.base);
+                        r
+                    }));
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap();
+        assert_eq!(got, seq.records, "at {at}");
+        assert!(stats.reparsed_chunks >= 1);
+    }
+}
+
+/// After a read error by offset, the reader stays after the last delivered
+/// chunk: reading on yields the records after it, with their positions.
+#[test]
+fn reading_by_offset_goes_on_after_a_read_error() {
+    let input = numbered(300);
+    let seq = read_seq(&input, &CsvDialect::default(), ReadOptions::tiny(1), true).records;
+    for (at, chunk) in [(200u64, 16usize), (2000, 64), (5000, 256)] {
+        // Every read past `at` fails during the run, none after it.
+        let (mut rdr, src) = flaky_reader(&input, at, usize::MAX, chunk);
+        let (mut got, err) = run_to_error(&mut rdr);
+        src.failures.store(0, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(err, ReadError::Io(ref e) if e.to_string() == "disk hiccup"));
+        assert_eq!(rdr.position().record, got.len() as u64 + 1, "at {at}");
+        while let Some(r) = rdr.read_record().unwrap() {
+            got.push(Rec::of(&r, None));
+        }
+        assert_eq!(got, seq, "at {at}, chunks of {chunk}");
+    }
+}
