@@ -488,7 +488,8 @@ mod tests {
                 .iter()
                 .map(|(s, v)| (*s, v.as_value()))
                 .collect();
-            assert_eq!(got, want);
+            // Compared as printed, so that -0.0 and 0.0 differ.
+            assert_eq!(format!("{got:?}"), format!("{want:?}"));
             let mut line = Vec::new();
             view.write_json(&mut line);
             self.json.extend_from_slice(&line);
@@ -564,9 +565,11 @@ mod tests {
                 "+3.25",
                 "17",
                 "1.7976931348623157e308",
+                "-0.0",
+                "-0",
             ]),
             'B' => s(&["+0042", "-7", "9223372036854775807", "0"]),
-            'O' => s(&["true", "FALSE", "True"]),
+            'O' => s(&["true", "false", "FALSE", "True"]),
             'S' => s(&["OK", "a \"b\" \\ c\n", "NULL", "é"]),
             _ => s(&["1699999940000", "0", "+12", "0001"]),
         };
