@@ -239,26 +239,7 @@ impl<R: io::Read + Send> CsvReader<R> {
         M: Fn() -> S + Sync,
         F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
     {
-        let result = self.positional_passes(pool, src, make_sink, on_chunk);
-        if result.is_err() {
-            self.rewind_to_base();
-        }
-        result
-    }
-
-    fn positional_passes<S, M, F>(
-        &mut self,
-        pool: &rayon::ThreadPool,
-        src: &dyn ReadAt,
-        make_sink: &M,
-        on_chunk: &mut F,
-    ) -> Result<Option<()>, ReadError>
-    where
-        S: ChunkSink,
-        M: Fn() -> S + Sync,
-        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
-    {
-        loop {
+        let result = (|| loop {
             self.rewind_to_base();
             match self.positional_pass(pool, src, make_sink, on_chunk)? {
                 Pass::Eof => {
@@ -278,7 +259,11 @@ impl<R: io::Read + Send> CsvReader<R> {
                     }
                 }
             }
+        })();
+        if result.is_err() {
+            self.rewind_to_base();
         }
+        result
     }
 
     /// Forgets the buffered bytes: the next read starts at the next record

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, Record};
+use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, ReadStats, Record};
 use tsload_model::effective::CsvDialect;
 
 use crate::common::{Rec, read_run, read_run_at, read_seq};
@@ -216,22 +216,27 @@ fn reading_goes_on_after_a_stopped_run() {
     }
 }
 
+/// Runs `rdr` to its end: the records delivered, with their absolute
+/// positions, and how the run ended.
+fn run_all<R: Read + Send>(rdr: &mut CsvReader<R>) -> (Vec<Rec>, Result<ReadStats, ReadError>) {
+    let mut got = Vec::new();
+    let end = rdr.run(
+        || Collect(Vec::new()),
+        |done| {
+            got.extend(done.output.into_iter().map(|mut r| {
+                r.pos = r.pos.rebase(done.base);
+                r
+            }));
+            ControlFlow::Continue(())
+        },
+    );
+    (got, end)
+}
+
 /// Runs `rdr` until it fails: the records delivered before, and the error.
 fn run_to_error<R: Read + Send>(rdr: &mut CsvReader<R>) -> (Vec<Rec>, ReadError) {
-    let mut got = Vec::new();
-    let err = rdr
-        .run(
-            || Collect(Vec::new()),
-            |done| {
-                got.extend(done.output.into_iter().map(|mut r| {
-                    r.pos = r.pos.rebase(done.base);
-                    r
-                }));
-                ControlFlow::Continue(())
-            },
-        )
-        .unwrap_err();
-    (got, err)
+    let (got, end) = run_all(rdr);
+    (got, end.unwrap_err())
 }
 
 /// A source that fails after `ok` bytes.
@@ -389,19 +394,8 @@ fn a_passing_read_error_by_offset_is_read_again() {
     let seq = read_seq(&input, &CsvDialect::default(), ReadOptions::tiny(1), true);
     for (at, chunk) in [(200u64, 16usize), (2000, 64), (5000, 256)] {
         let (mut rdr, _) = flaky_reader(&input, at, 1, chunk);
-        let mut got = Vec::new();
-        let stats = rdr
-            .run(
-                || Collect(Vec::new()),
-                |done| {
-                    got.extend(done.output.into_iter().map(|mut r| {
-                        r.pos = r.pos.rebase(done.base);
-                        r
-                    }));
-                    ControlFlow::Continue(())
-                },
-            )
-            .unwrap();
+        let (got, end) = run_all(&mut rdr);
+        let stats = end.unwrap();
         assert_eq!(got, seq.records, "at {at}");
         assert!(stats.reparsed_chunks >= 1);
     }
