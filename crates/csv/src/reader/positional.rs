@@ -363,7 +363,11 @@ impl<R: io::Read + Send> CsvReader<R> {
                     let Some((k, piece)) = recv(&rx) else {
                         unreachable!("this thread holds a sender");
                     };
-                    let piece = piece.unwrap_or_else(|panic| resume_unwind(panic));
+                    let piece = piece.unwrap_or_else(|panic| {
+                        // The jobs still queued need not parse.
+                        stop.store(true, Ordering::Relaxed);
+                        resume_unwind(panic)
+                    });
                     if let Piece::Empty { past_end: true } = piece {
                         end = end.min(k);
                     }

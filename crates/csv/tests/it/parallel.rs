@@ -420,3 +420,43 @@ fn reading_by_offset_goes_on_after_a_read_error() {
         assert_eq!(got, seq, "at {at}, chunks of {chunk}");
     }
 }
+
+/// Panics on a record whose first field is `BOOM`.
+struct Boom;
+
+impl ChunkSink for Boom {
+    type Output = ();
+    fn record(&mut self, r: &Record<'_>) {
+        assert_ne!(r.field(0), b"BOOM", "the sink's own panic");
+    }
+    fn finish(self) {}
+}
+
+/// A sink that panics in a job makes the run panic, by offset too: no hang,
+/// no lost panic.
+#[test]
+fn a_panic_in_a_job_reaches_the_caller() {
+    let mut input = numbered(2000);
+    input.extend_from_slice(b"BOOM,x,y\n");
+    input.extend_from_slice(&numbered(2000)[6..]);
+    for at in [false, true] {
+        let mut rdr =
+            CsvReader::new(&input[..], &CsvDialect::default(), two_threads(4096)).unwrap();
+        if at {
+            rdr = rdr.with_read_at(Arc::new(input.clone()));
+        }
+        rdr.header().unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rdr.run(|| Boom, |_| ControlFlow::Continue(()))
+        }));
+        let panic = caught.expect_err("the sink's panic");
+        let text = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        assert!(
+            text.contains("the sink's own panic"),
+            "by offset {at}: {text}"
+        );
+    }
+}
