@@ -143,8 +143,10 @@
 //! when it is next filled); beyond `max_record_bytes` the record is
 //! skipped with that buffer. For ordinary files that is about 4.5 MiB
 //! with two threads. Read by offset: one chunk buffer per running job
-//! (`chunk_bytes` + 4 KiB, growing like a window for a long record) and
-//! the outputs of at most 4 chunks per thread.
+//! (`chunk_bytes` + 4 KiB; a long record doubles it as needed, up to about
+//! twice `max_record_bytes`, and such a buffer is freed after its chunk),
+//! the calling thread's buffer for chunks it parses again, and the outputs
+//! of at most 4 chunks per thread.
 //!
 //! # Speed
 //!
