@@ -2,10 +2,13 @@
 //! produced, through the sequential API and through `run`.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, Position, ReadOptions, Record};
+use tsload_csv::{
+    ChunkSink, CsvReader, HeaderOutcome, Position, ReadError, ReadOptions, ReadStats, Record,
+};
 use tsload_model::effective::CsvDialect;
 
 /// One record, owned, with its issues as `(code, field, offset)`.
@@ -94,7 +97,8 @@ pub(crate) fn read_seq(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: 
     }
 }
 
-struct Collect(Vec<Rec>);
+/// Collects a chunk's records.
+pub(crate) struct Collect(pub(crate) Vec<Rec>);
 
 impl ChunkSink for Collect {
     type Output = Vec<Rec>;
@@ -151,22 +155,8 @@ fn read_run_via(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool, a
     } else {
         None
     };
-    let mut records = Vec::new();
-    let mut next_record = rdr.position().record;
-    rdr.run(
-        || Collect(Vec::new()),
-        |done| {
-            assert_eq!(done.base.record, next_record, "chunks in order");
-            next_record += done.stats.records;
-            assert_eq!(done.output.len() as u64, done.stats.records);
-            for mut r in done.output {
-                r.pos = r.pos.rebase(done.base);
-                records.push(r);
-            }
-            ControlFlow::Continue(())
-        },
-    )
-    .unwrap();
+    let (records, end) = run_all(&mut rdr);
+    end.unwrap();
     let s = rdr.stats();
     Out {
         header,
@@ -186,6 +176,29 @@ pub(crate) enum Via {
     Run,
     /// `run`, by offset.
     RunAt,
+}
+
+/// Runs `rdr` to its end: the records delivered (checked to come in order),
+/// with their absolute positions, and how the run ended.
+pub(crate) fn run_all<R: Read + Send>(
+    rdr: &mut CsvReader<R>,
+) -> (Vec<Rec>, Result<ReadStats, ReadError>) {
+    let mut records = Vec::new();
+    let mut next_record = rdr.position().record;
+    let end = rdr.run(
+        || Collect(Vec::new()),
+        |done| {
+            assert_eq!(done.base.record, next_record, "chunks in order");
+            next_record += done.stats.records;
+            assert_eq!(done.output.len() as u64, done.stats.records);
+            for mut r in done.output {
+                r.pos = r.pos.rebase(done.base);
+                records.push(r);
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    (records, end)
 }
 
 /// The option sets every reader test runs under: defaults, tiny reads and

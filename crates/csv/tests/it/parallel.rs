@@ -7,10 +7,10 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, ReadStats, Record};
+use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, Record};
 use tsload_model::effective::CsvDialect;
 
-use crate::common::{Rec, read_run, read_run_at, read_seq};
+use crate::common::{Collect, Rec, read_run, read_run_at, read_seq, run_all};
 
 /// A field that stresses chunking: quoted with newlines, separators,
 /// doubled quotes or escapes, or plain.
@@ -129,18 +129,6 @@ fn speculation_is_verified_in_a_file_of_multiline_fields() {
     assert_eq!(seq.records[199].pos.line, 2 + 199 * 4);
 }
 
-struct Collect(Vec<Rec>);
-
-impl ChunkSink for Collect {
-    type Output = Vec<Rec>;
-    fn record(&mut self, r: &Record<'_>) {
-        self.0.push(Rec::of(r, None));
-    }
-    fn finish(self) -> Vec<Rec> {
-        self.0
-    }
-}
-
 fn numbered(rows: usize) -> Vec<u8> {
     let mut input = b"a,b,c\n".to_vec();
     for i in 0..rows {
@@ -214,23 +202,6 @@ fn reading_goes_on_after_a_stopped_run() {
         );
         assert_eq!(rdr.stats().bytes, input.len() as u64);
     }
-}
-
-/// Runs `rdr` to its end: the records delivered, with their absolute
-/// positions, and how the run ended.
-fn run_all<R: Read + Send>(rdr: &mut CsvReader<R>) -> (Vec<Rec>, Result<ReadStats, ReadError>) {
-    let mut got = Vec::new();
-    let end = rdr.run(
-        || Collect(Vec::new()),
-        |done| {
-            got.extend(done.output.into_iter().map(|mut r| {
-                r.pos = r.pos.rebase(done.base);
-                r
-            }));
-            ControlFlow::Continue(())
-        },
-    );
-    (got, end)
 }
 
 /// Runs `rdr` until it fails: the records delivered before, and the error.
