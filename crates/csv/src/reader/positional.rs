@@ -242,26 +242,22 @@ impl<R: io::Read + Send> CsvReader<R> {
         let result = (|| loop {
             self.rewind_to_base();
             match self.positional_pass(pool, src, make_sink, on_chunk)? {
-                Pass::Eof => {
-                    self.eof = true;
-                    return Ok(Some(()));
-                }
-                Pass::Stopped => {
-                    self.rewind_to_base();
-                    return Ok(None);
-                }
+                Pass::Eof => return Ok(Some(())),
+                Pass::Stopped => return Ok(None),
                 Pass::Oversized => {
                     // From the record's start, read in order.
                     self.rewind_to_base();
                     if self.deliver_oversized(make_sink, on_chunk)?.is_none() {
-                        self.rewind_to_base();
                         return Ok(None);
                     }
                 }
             }
         })();
-        if result.is_err() {
-            self.rewind_to_base();
+        // Stopped or failed, the next read starts after the last delivered
+        // chunk.
+        match result {
+            Ok(Some(())) => self.eof = true,
+            _ => self.rewind_to_base(),
         }
         result
     }
