@@ -254,23 +254,41 @@ impl Ahead {
         self.filled = headroom;
         self.eof = false;
         self.err = None;
-        while self.filled < want && !stop.load(Ordering::Relaxed) {
-            let to = (self.filled + read_bytes).min(want);
-            match src.read(&mut self.buf[self.filled..to]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => self.filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.err = Some(e);
-                    break;
-                }
-            }
+        match read_into(
+            &mut self.buf[..want],
+            &mut self.filled,
+            read_bytes,
+            || stop.load(Ordering::Relaxed),
+            |b, _| src.read(b),
+        ) {
+            Ok(eof) => self.eof = eof,
+            Err(e) => self.err = Some(e),
         }
         self.ready = true;
     }
+}
+
+/// Reads into `buf[*filled..]` with calls of at most `read_bytes` to
+/// `read` (given the slice to fill and its offset in `buf`), until `buf`
+/// is full, `stop()` says so, or a call fails; interrupted calls are made
+/// again. `Ok(true)` when the input ended.
+fn read_into(
+    buf: &mut [u8],
+    filled: &mut usize,
+    read_bytes: usize,
+    stop: impl Fn() -> bool,
+    mut read: impl FnMut(&mut [u8], usize) -> io::Result<usize>,
+) -> io::Result<bool> {
+    while *filled < buf.len() && !stop() {
+        let to = buf.len().min(*filled + read_bytes);
+        match read(&mut buf[*filled..to], *filled) {
+            Ok(0) => return Ok(true),
+            Ok(n) => *filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
 }
 
 /// Where the reader's bytes come from.

@@ -34,7 +34,7 @@ use std::sync::mpsc;
 
 use memchr::memchr;
 
-use super::{ChunkDone, ChunkSink, CsvReader, Cursor, ReadError, Source, recv};
+use super::{ChunkDone, ChunkSink, CsvReader, Cursor, ReadError, Source, read_into, recv};
 use crate::chunk::{ChunkStats, Stop, continue_chunk, run_chunk};
 use crate::parser::{Config, Parser};
 
@@ -141,17 +141,14 @@ impl Job<'_> {
         if buf.len() < want {
             buf.resize(want, 0);
         }
-        while *filled < want && !*eof {
-            let to = want.min(*filled + self.read_bytes);
-            match self
-                .src
-                .read_at(&mut buf[*filled..to], from + *filled as u64)
-            {
-                Ok(0) => *eof = true,
-                Ok(n) => *filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        if !*eof {
+            *eof = read_into(
+                &mut buf[..want],
+                filled,
+                self.read_bytes,
+                || false,
+                |b, at| self.src.read_at(b, from + at as u64),
+            )?;
         }
         Ok(())
     }
