@@ -179,6 +179,8 @@ pub(crate) struct ColStat {
 pub(crate) struct DupEntry {
     /// Hash of dimensions + time + measure name.
     pub(crate) key: u64,
+    /// The time (ns), part of the key.
+    pub(crate) time: i64,
     /// Hash of the measure values.
     pub(crate) value: u64,
     /// Where the row starts (chunk-relative until merged).
@@ -822,6 +824,7 @@ impl<'p> ChunkChecker<'p> {
                     let key = mix(mix(dims_hash, time_ns as u64), name_hash);
                     self.out.dups.push(DupEntry {
                         key,
+                        time: time_ns,
                         value: mix(vh, u64::from(count)),
                         pos,
                     });
@@ -887,6 +890,7 @@ impl<'p> ChunkChecker<'p> {
             if plan.detect_duplicates {
                 out.dups.push(DupEntry {
                     key: FastPlan::key(plain, spec),
+                    time: plain.time_ns,
                     value: made.values_hash,
                     pos,
                 });
