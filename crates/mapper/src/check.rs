@@ -528,7 +528,11 @@ impl<'p> ChunkChecker<'p> {
     ) -> RowOutcome {
         let plan = self.plan;
         if let Some(fast) = self.fast
-            && let Some(plain) = fast.try_row(plan, rec, &mut self.made, &mut self.parsed)
+            && let Some(plain) = if build.is_some() {
+                fast.try_row::<true>(plan, rec, &mut self.made, &mut self.parsed)
+            } else {
+                fast.try_row::<false>(plan, rec, &mut self.made, &mut self.parsed)
+            }
         {
             return self.commit_plain(rec, fast, &plain, build);
         }

@@ -146,13 +146,14 @@ impl FastPlan {
     }
 
     /// Checks `rec` if it is plain, filling `made` with one entry per
-    /// [`FastPlan::specs`] and `parsed` with the typed values by slot index
-    /// (`f64` bits, `i64`, 0 or 1, nanoseconds; see
-    /// [`crate::RecordView::visit`]). `plan` is the plan this fast path was
-    /// compiled from. `None`: the row is not plain (or the path does not apply);
-    /// nothing was counted and the general path must check it.
+    /// [`FastPlan::specs`] and, when `KEEP` (a sink wants the records),
+    /// `parsed` with the typed values by slot index (`f64` bits, `i64`, 0 or
+    /// 1, nanoseconds; see [`crate::RecordView::visit`]). `plan` is the plan
+    /// this fast path was compiled from. `None`: the row is not plain (or the
+    /// path does not apply); nothing was counted and the general path must
+    /// check it.
     #[inline]
-    pub(crate) fn try_row(
+    pub(crate) fn try_row<const KEEP: bool>(
         &self,
         plan: &Plan,
         rec: &Record<'_>,
@@ -205,12 +206,16 @@ impl FastPlan {
                 let (bytes, hash) = match slot.ty {
                     ScalarType::Double => {
                         let v = value::parse_double(b).ok()?;
-                        parsed[slot.index as usize] = v.to_bits();
+                        if KEEP {
+                            parsed[slot.index as usize] = v.to_bits();
+                        }
                         (8, if v == 0.0 { 0 } else { v.to_bits() })
                     }
                     ScalarType::Bigint => {
                         let v = value::parse_bigint(b).ok()? as u64;
-                        parsed[slot.index as usize] = v;
+                        if KEEP {
+                            parsed[slot.index as usize] = v;
+                        }
                         (8, v)
                     }
                     ScalarType::Boolean => {
@@ -219,7 +224,9 @@ impl FastPlan {
                             b"false" => 0,
                             _ => return None,
                         };
-                        parsed[slot.index as usize] = v;
+                        if KEEP {
+                            parsed[slot.index as usize] = v;
+                        }
                         (1, v)
                     }
                     ScalarType::Varchar => {
@@ -231,7 +238,9 @@ impl FastPlan {
                     }
                     ScalarType::Timestamp => {
                         let v = value::parse_epoch(b, unit_nanos).ok()?.0 as u64;
-                        parsed[slot.index as usize] = v;
+                        if KEEP {
+                            parsed[slot.index as usize] = v;
+                        }
                         (8, v)
                     }
                 };
