@@ -16,6 +16,7 @@
 //! among the candidate values of the `fast_path` test in `tests.rs`.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use tsload_csv::record::{FieldSpan, Position, Record};
@@ -23,6 +24,7 @@ use tsload_model::diag::{Rule, Severity};
 use tsload_model::effective::ScalarType;
 
 use crate::fast::{FastPlan, Made, Plain};
+use crate::merge::DupHorizon;
 use crate::plan::Plan;
 use crate::record::WriteRecord;
 use crate::rules::{self, FRAMING_REASON, service_reason};
@@ -250,6 +252,9 @@ pub struct ChunkOutcome {
     pub(crate) findings_dropped: u64,
     pub(crate) ranges: Vec<ReasonRanges>,
     pub(crate) dups: Vec<DupEntry>,
+    /// Records not hashed because the [`DupHorizon`] showed them
+    /// untrackable (counted as untracked when merged).
+    pub(crate) untracked: u64,
     /// 0 = time, 1 + i = value slot i.
     pub(crate) stats: Vec<ColStat>,
     pub(crate) time_digits: [u64; DIGIT_BUCKETS],
@@ -278,6 +283,7 @@ impl ChunkOutcome {
             } else {
                 0
             }),
+            untracked: 0,
             stats: vec![ColStat::default(); plan.slots.len() + 1],
             time_digits: [0; DIGIT_BUCKETS],
             time_first: [None; DIGIT_BUCKETS],
@@ -298,6 +304,7 @@ impl ChunkOutcome {
         self.findings_dropped = 0;
         self.ranges.clear();
         self.dups.clear();
+        self.untracked = 0;
         for s in &mut self.stats {
             *s = ColStat::default();
         }
@@ -411,6 +418,8 @@ pub struct ChunkChecker<'p> {
     parsed: Vec<u64>,
     /// Rows the fast path took (since creation; not part of the outcome).
     plain_rows: u64,
+    /// The duplicate table's horizon, if the checker was given it.
+    horizon: Option<Arc<DupHorizon>>,
     cells: Vec<Cell>,
     status: Vec<u8>,
     out: ChunkOutcome,
@@ -431,6 +440,7 @@ impl<'p> ChunkChecker<'p> {
             made: vec![Made::default(); plan.fast.as_ref().map_or(0, |f| f.specs.len())],
             parsed: vec![0; plan.slots.len()],
             plain_rows: 0,
+            horizon: None,
             cells: vec![Cell::default(); plan.slots.len()],
             status: vec![SPEC_SKIPPED; plan.specs.len()],
             out: ChunkOutcome::new(plan, rows),
@@ -440,6 +450,15 @@ impl<'p> ChunkChecker<'p> {
     /// Forgets every row checked so far, keeping the allocations.
     pub fn reset(&mut self) {
         self.out.clear();
+    }
+
+    /// Lets plain rows skip the duplicate-key hashing when `horizon` (from
+    /// the [`crate::Duplicates`] these chunks will be merged into) shows
+    /// their records untrackable; the merged result is the same.
+    #[must_use]
+    pub fn with_horizon(mut self, horizon: Arc<DupHorizon>) -> Self {
+        self.horizon = Some(horizon);
+        self
     }
 
     /// Checks every row with the general path only (see `fast.rs`): for
@@ -529,9 +548,21 @@ impl<'p> ChunkChecker<'p> {
         let plan = self.plan;
         if let Some(fast) = self.fast
             && let Some(plain) = if build.is_some() {
-                fast.try_row::<true>(plan, rec, &mut self.made, &mut self.parsed)
+                fast.try_row::<true>(
+                    plan,
+                    rec,
+                    self.horizon.as_deref(),
+                    &mut self.made,
+                    &mut self.parsed,
+                )
             } else {
-                fast.try_row::<false>(plan, rec, &mut self.made, &mut self.parsed)
+                fast.try_row::<false>(
+                    plan,
+                    rec,
+                    self.horizon.as_deref(),
+                    &mut self.made,
+                    &mut self.parsed,
+                )
             }
         {
             return self.commit_plain(rec, fast, &plain, build);
@@ -891,7 +922,9 @@ impl<'p> ChunkChecker<'p> {
         out.time_digits[d] += 1;
         for (spec, made) in fast.specs.iter().zip(&self.made) {
             out.record_bytes += u64::from(made.size);
-            if plan.detect_duplicates {
+            if !plain.tracked {
+                out.untracked += 1;
+            } else if plan.detect_duplicates {
                 out.dups.push(DupEntry {
                     key: FastPlan::key(plain, spec),
                     time: plain.time_ns,

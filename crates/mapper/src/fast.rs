@@ -24,6 +24,7 @@ use tsload_model::effective::ScalarType;
 
 use crate::check::{DIGIT_BUCKETS, MAX_DIMENSION_PAIR_BYTES, MAX_MEASURES, MAX_RECORD_BYTES};
 use crate::check::{MAX_VARCHAR_BYTES, hash_bytes, mix, position_salt};
+use crate::merge::DupHorizon;
 use crate::plan::Plan;
 use crate::value;
 
@@ -80,6 +81,9 @@ pub(crate) struct Plain {
     /// Significant digits of the time (the time-unit heuristic).
     pub(crate) digits: usize,
     pub(crate) dims_hash: u64,
+    /// The row's records were hashed for the duplicate table: the
+    /// [`DupHorizon`] did not show them untrackable.
+    pub(crate) tracked: bool,
 }
 
 impl FastPlan {
@@ -151,12 +155,15 @@ impl FastPlan {
     /// 1, nanoseconds; see [`crate::RecordView::visit`]). `plan` is the plan
     /// this fast path was compiled from. `None`: the row is not plain (or the
     /// path does not apply); nothing was counted and the general path must
-    /// check it.
+    /// check it. Duplicate keys and value hashes are computed only when the
+    /// plan detects duplicates and `horizon` does not show the row's time
+    /// untrackable ([`Plain::tracked`]).
     #[inline]
     pub(crate) fn try_row<const KEEP: bool>(
         &self,
         plan: &Plan,
         rec: &Record<'_>,
+        horizon: Option<&DupHorizon>,
         made: &mut [Made],
         parsed: &mut [u64],
     ) -> Option<Plain> {
@@ -166,7 +173,6 @@ impl FastPlan {
         }
         let null = plan.null_value.as_deref();
         let unit_nanos = plan.time_unit.nanos();
-        let detect_duplicates = plan.detect_duplicates;
         let tf = plan.time_field as usize;
         let tb = rec.field(tf);
         if !Self::present(tb, null, rec, tf) {
@@ -177,6 +183,8 @@ impl FastPlan {
         if time_ns == 0 || time_ns >= hi || time_ns < lo {
             return None;
         }
+        let detect_duplicates =
+            plan.detect_duplicates && !horizon.is_some_and(|h| h.untrackable(time_ns));
 
         let mut dims_hash = crate::check::SEED;
         let mut dims_size = 0u32;
@@ -245,7 +253,9 @@ impl FastPlan {
                     }
                 };
                 size += bytes;
-                vh = mix(vh ^ slot.salt, hash);
+                if detect_duplicates {
+                    vh = mix(vh ^ slot.salt, hash);
+                }
             }
             if size > MAX_RECORD_BYTES {
                 return None;
@@ -260,6 +270,7 @@ impl FastPlan {
             time_ns,
             digits: usize::from(digits).min(DIGIT_BUCKETS - 1),
             dims_hash,
+            tracked: detect_duplicates || !plan.detect_duplicates,
         })
     }
 

@@ -109,8 +109,8 @@ pub use check::{
     MAX_RECORD_BYTES, MAX_VARCHAR_BYTES, RowOutcome,
 };
 pub use merge::{
-    Counters, DEFAULT_DUPLICATE_KEYS, DuplicateStats, Duplicates, FileMerger, FileResult,
-    ReasonLines, RuleCount, TaskTotals, bytes_metered_estimate,
+    Counters, DEFAULT_DUPLICATE_KEYS, DupHorizon, DuplicateStats, Duplicates, FileMerger,
+    FileResult, ReasonLines, RuleCount, TaskTotals, bytes_metered_estimate,
 };
 pub use plan::{CheckContext, FUTURE_LIMIT_NS, Plan, TableRetention, Window, now_ns};
 pub use record::{

@@ -2,6 +2,8 @@
 //! the task's totals; duplicate detection across the whole load.
 
 use std::ops::AddAssign;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use serde::Serialize;
 use tsload_csv::record::Position;
@@ -153,6 +155,8 @@ pub struct Duplicates {
     len: usize,
     /// The earliest and latest times (ns) of the tracked keys.
     times: (i64, i64),
+    /// `times`, published to the checkers once the table is full.
+    horizon: Arc<DupHorizon>,
     files: Vec<String>,
     stats: DuplicateStats,
 }
@@ -187,6 +191,7 @@ impl Duplicates {
             tags: vec![0u64; slots / GROUP],
             len: 0,
             times: (i64::MAX, i64::MIN),
+            horizon: Arc::new(DupHorizon::default()),
             files: Vec::new(),
             stats: DuplicateStats {
                 capacity,
@@ -201,6 +206,19 @@ impl Duplicates {
             tracked_keys: self.len,
             ..self.stats
         }
+    }
+
+    /// What the checkers may know of this table: once it is full, which
+    /// times can no longer meet a tracked key
+    /// ([`crate::ChunkChecker::with_horizon`]).
+    pub fn horizon(&self) -> Arc<DupHorizon> {
+        Arc::clone(&self.horizon)
+    }
+
+    /// Counts records a checker found untrackable by the [`DupHorizon`]
+    /// (they were not hashed).
+    fn add_untracked(&mut self, n: u64) {
+        self.stats.untracked_records += n;
     }
 
     fn register(&mut self, file: &str) -> u16 {
@@ -298,6 +316,9 @@ impl Duplicates {
                     ];
                     self.len += 1;
                     self.times = (self.times.0.min(time), self.times.1.max(time));
+                    if self.len == self.stats.capacity {
+                        self.horizon.seal(self.times);
+                    }
                 } else {
                     self.stats.untracked_records += 1;
                 }
@@ -305,6 +326,34 @@ impl Duplicates {
             }
             g = (g + 1) & gmask;
         }
+    }
+}
+
+/// The times a full [`Duplicates`] table tracks, shared with the checkers
+/// of the chunks still to come: a record whose time is outside them can
+/// neither repeat a tracked key nor be remembered, so a checker need not
+/// hash it at all. Until the table is full it says nothing; once full, the
+/// table no longer changes, so a checker that sees it sealed sees the
+/// final times.
+#[derive(Debug, Default)]
+pub struct DupHorizon {
+    sealed: AtomicBool,
+    lo: AtomicI64,
+    hi: AtomicI64,
+}
+
+impl DupHorizon {
+    fn seal(&self, (lo, hi): (i64, i64)) {
+        self.lo.store(lo, Ordering::Relaxed);
+        self.hi.store(hi, Ordering::Relaxed);
+        self.sealed.store(true, Ordering::Release);
+    }
+
+    /// Whether a record of time `t` (ns) is sure to be untracked.
+    #[inline]
+    pub(crate) fn untrackable(&self, t: i64) -> bool {
+        self.sealed.load(Ordering::Acquire)
+            && (t < self.lo.load(Ordering::Relaxed) || t > self.hi.load(Ordering::Relaxed))
     }
 }
 
@@ -531,6 +580,7 @@ impl<'a> FileMerger<'a> {
         // Duplicates are found here, not in the chunk: their findings are
         // merged by line with the chunk's row findings before the cap
         // applies, so the kept findings do not depend on the chunking.
+        self.dups.add_untracked(o.untracked);
         let mut dup_findings = Vec::new();
         self.dups.warm(o.dups.iter().map(|e| (e.key, e.time)));
         for e in o.dups {

@@ -1,6 +1,8 @@
 //! Row-level tests: one or more per rule, the three mapping shapes, merging.
 #![allow(clippy::many_single_char_names)]
 
+use std::sync::Arc;
+
 use tsload_csv::record::{Issue, OwnedRecord, Position};
 use tsload_model::diag::{Diagnostic, Evidence, Location, Rule, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
@@ -768,6 +770,68 @@ fn r050_duplicates_across_chunks_and_files() {
     let s = dups.stats();
     assert_eq!((s.conflicting, s.identical, s.tracked_keys), (2, 1, 3));
     assert!(!s.saturated());
+}
+
+#[test]
+fn r050_horizon_skips_hashing_with_the_same_result() {
+    // Rows in time order with repeats of earlier keys, a table of four
+    // keys, chunks of three rows merged as they come (as one thread does):
+    // the checkers that know the table's horizon skip the hashing of rows
+    // past it, and the merged result is the same as without.
+    let h = H::new(MULTI, MULTI_HEADER);
+    let times: Vec<String> = (0..20)
+        .map(|i| (1_699_999_000_000i64 + i * 1000).to_string())
+        .collect();
+    let mut fields: Vec<Vec<&str>> = times.iter().map(|t| multi_row(&[(0, t)])).collect();
+    fields[5] = multi_row(&[(0, &times[1]), (3, "0.9")]); // conflicts with a tracked key
+    fields[8] = multi_row(&[(0, &times[2])]); // repeats a tracked key
+    fields[10] = multi_row(&[(0, &times[6]), (3, "0.9")]); // repeats an untracked key
+    fields[13] = multi_row(&[(0, &times[0]), (3, "")]); // a null value: the general path
+    let refs: Vec<&[&str]> = fields.iter().map(Vec::as_slice).collect();
+    let all = rows(&refs);
+    let run = |horizon: bool| {
+        let mut dups = Duplicates::new(4);
+        let hz = dups.horizon();
+        let mut m = FileMerger::new(&h.plan, "f.csv", &mut dups);
+        let (mut plain, mut skipped) = (0, 0);
+        for (k, chunk) in all.chunks(3).enumerate() {
+            let mut c = ChunkChecker::new(&h.plan);
+            if horizon {
+                c = c.with_horizon(Arc::clone(&hz));
+            }
+            for r in chunk {
+                c.check_row(&r.as_record().with_utf8_checked(true));
+            }
+            plain += c.plain_rows();
+            let o = c.finish();
+            skipped += o.untracked;
+            let base = Position {
+                byte: 0,
+                line: 3 * k as u64,
+                record: 3 * k as u64,
+            };
+            m.push(o, base);
+        }
+        let res = m.finish(100);
+        (
+            (res.counters, res.diagnostics, res.duplicate_conflicts),
+            dups.stats(),
+            plain,
+            skipped,
+        )
+    };
+    let (with, with_stats, plain, skipped) = run(true);
+    let (without, without_stats, _, none) = run(false);
+    assert_eq!(with, without);
+    assert_eq!(with_stats, without_stats);
+    assert_eq!(none, 0);
+    assert!(
+        plain >= 18 && skipped > 0,
+        "plain {plain}, skipped {skipped}"
+    );
+    assert_eq!(with.2, 2, "the conflicts with tracked keys are found");
+    assert_eq!((with_stats.identical, with_stats.tracked_keys), (1, 4));
+    assert!(with_stats.untracked_records > skipped);
 }
 
 #[test]

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use tsload_csv::{ChunkSink, CsvReader, HeaderOutcome, ReadAt, ReadOptions, Record};
 use tsload_mapper::{
-    CheckContext, ChunkChecker, ChunkOutcome, DuplicateStats, Duplicates, FileMerger, FileResult,
-    Plan, ReasonLines, RuleCount, TaskTotals,
+    CheckContext, ChunkChecker, ChunkOutcome, DupHorizon, DuplicateStats, Duplicates, FileMerger,
+    FileResult, Plan, ReasonLines, RuleCount, TaskTotals,
 };
 use tsload_model::diag::{Diagnostic, Location};
 use tsload_model::effective::{CsvDialect, DataModel};
@@ -256,6 +256,7 @@ impl<'a> Pipeline<'a> {
         let mut totals = TaskTotals::default();
         let mut files = Vec::with_capacity(inputs.len());
         let encoding = emit.as_ref().map(|w| w.encoding());
+        let horizon = dups.horizon();
         let mut i = 0;
         while i < inputs.len() {
             let group = self.small_group(&inputs[i..]);
@@ -266,7 +267,7 @@ impl<'a> Pipeline<'a> {
                         .par_iter()
                         .map(|input| {
                             progress.input_started(&input.name(), input.size());
-                            self.read_whole(input, opener, encoding.as_ref(), progress)
+                            self.read_whole(input, opener, &horizon, encoding.as_ref(), progress)
                         })
                         .collect()
                 });
@@ -497,6 +498,7 @@ impl<'a> Pipeline<'a> {
             Start::Failed(f) => return Ok(*f),
         };
         let layout = layout_of(encoding, &plan)?;
+        let horizon = dups.horizon();
         let mut merger = FileMerger::new(&plan, input.name(), dups);
         let mut emit_error: Option<EmitError> = None;
         let mut sampled = false;
@@ -560,7 +562,8 @@ impl<'a> Pipeline<'a> {
             let rows_hint = self.options.read.chunk_bytes / 100;
             reader.run(
                 || Sink {
-                    checker: ChunkChecker::with_capacity(&plan, rows_hint),
+                    checker: ChunkChecker::with_capacity(&plan, rows_hint)
+                        .with_horizon(Arc::clone(&horizon)),
                     records: layout.as_ref().map(|l| l.batch(rows_hint)),
                 },
                 |done| {
@@ -587,6 +590,7 @@ impl<'a> Pipeline<'a> {
         &self,
         input: &Input,
         opener: &dyn Opener,
+        horizon: &Arc<DupHorizon>,
         encoding: Option<&Encoding>,
         progress: &dyn Progress,
     ) -> Result<ReadWhole, PipelineError> {
@@ -603,7 +607,7 @@ impl<'a> Pipeline<'a> {
         let mut chunks = Vec::new();
         let stats = reader.run(
             || Sink {
-                checker: ChunkChecker::new(&plan),
+                checker: ChunkChecker::new(&plan).with_horizon(Arc::clone(horizon)),
                 records: layout.as_ref().map(|l| l.batch(rows_hint)),
             },
             |done| {

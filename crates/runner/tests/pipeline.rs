@@ -179,6 +179,84 @@ fn results_do_not_depend_on_threads_or_chunking() {
 }
 
 #[test]
+fn a_full_duplicate_table_gives_the_same_result_however_read() {
+    // 400 rows in time order, a table of 50 keys: once it is full, the
+    // checkers skip the hashing of rows past its times (`DupHorizon`).
+    // Repeats of tracked keys (one conflicting, one identical) and of
+    // untracked ones must be counted the same with any thread count,
+    // chunking and way of reading.
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let mut data = b"time,region,hostname,cpu,mem,requests,healthy,status\n".to_vec();
+    let row = |i: u64, cpu: &str| {
+        format!(
+            "{},us-east-1,web-{:02},{cpu},30.00,100,true,OK\n",
+            1_715_000_000_000 + i / 4 * 1000,
+            i % 4
+        )
+    };
+    for i in 0..400u64 {
+        let line = match i {
+            120 => row(7, "99.5"),    // conflicts with a tracked key
+            130 => row(9, "20.05"),   // repeats a tracked key
+            300 => row(250, "20.05"), // repeats an untracked key
+            _ => row(i, "20.05"),
+        };
+        data.extend_from_slice(line.as_bytes());
+    }
+    let small = |threads: usize, read: ReadOptions| Options {
+        duplicate_keys: 50,
+        ..options(threads, read)
+    };
+    let base = run(
+        &m,
+        &d,
+        small(1, ReadOptions::default()),
+        &[("data.csv", &data)],
+    );
+    let s = base.duplicates;
+    assert_eq!((s.tracked_keys, s.conflicting, s.identical), (50, 1, 1));
+    assert_eq!(s.untracked_records, 400 - 50 - 2);
+    assert_eq!(base.files[0].result.duplicate_conflicts, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.csv");
+    std::fs::write(&path, &data).unwrap();
+    for threads in [1, 2, 3] {
+        let tiny = ReadOptions {
+            chunk_bytes: 200,
+            window_bytes: 1024,
+            ..ReadOptions::tiny(threads)
+        };
+        let streamed = run(&m, &d, small(threads, tiny.clone()), &[("data.csv", &data)]);
+        let inputs = [Input::File {
+            path: path.clone(),
+            size: data.len() as u64,
+        }];
+        let at = Pipeline::new(&m, &d, small(threads, tiny))
+            .unwrap()
+            .run(&inputs, &LocalOpener, None, &NoProgress)
+            .unwrap();
+        for (v, how) in [(&streamed, "stream"), (&at, "file")] {
+            assert_eq!(v.duplicates, base.duplicates, "threads={threads} {how}");
+            assert_eq!(
+                v.totals.counters, base.totals.counters,
+                "threads={threads} {how}"
+            );
+            let codes = |v: &Validation| {
+                let f = &v.files[0].result;
+                (
+                    f.duplicate_conflicts,
+                    f.diagnostics
+                        .iter()
+                        .map(|d| (d.rule.code, d.location.clone()))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            assert_eq!(codes(v), codes(&base), "threads={threads} {how}");
+        }
+    }
+}
+
+#[test]
 fn file_failures_count_once_and_have_report_reasons() {
     let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
     let bom =
