@@ -212,6 +212,13 @@ impl FastPlan {
                     return None;
                 }
                 let (bytes, hash) = match slot.ty {
+                    ScalarType::Double if !KEEP && !detect_duplicates => {
+                        // Nothing needs the value: only whether it parses.
+                        if !value::is_double(b) {
+                            return None;
+                        }
+                        (8, 0)
+                    }
                     ScalarType::Double => {
                         let v = value::parse_double(b).ok()?;
                         if KEEP {

@@ -372,6 +372,16 @@ const POW10: [f64; 23] = [
 #[inline(always)]
 #[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
 fn fast_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, m, scale) = decimal_parts(b)?;
+    let v = m as f64 / POW10[scale];
+    Some(if neg { -v } else { v })
+}
+
+/// The sign, mantissa and fraction digits of a plain decimal that
+/// [`fast_decimal`] converts; `None` when it does not apply.
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
+fn decimal_parts(b: &[u8]) -> Option<(bool, u64, usize)> {
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
@@ -382,8 +392,7 @@ fn fast_decimal(b: &[u8]) -> Option<f64> {
     } else {
         long_decimal(digits)?
     };
-    let v = m as f64 / POW10[scale];
-    Some(if neg { -v } else { v })
+    Some((neg, m, scale))
 }
 
 /// Mantissa and fraction digits of at most eight bytes of digits with at
@@ -452,6 +461,14 @@ pub(crate) fn parse_double(b: &[u8]) -> Result<f64, Fault> {
         return Ok(v);
     }
     parse_double_slow(b)
+}
+
+/// Whether [`parse_double`] accepts `b`, without building the `f64` (and
+/// its division) for plain decimals, which are always finite.
+#[inline(always)]
+#[allow(clippy::inline_always, reason = "per value in the hot loop; measured")]
+pub(crate) fn is_double(b: &[u8]) -> bool {
+    decimal_parts(b).is_some() || parse_double_slow(b).is_ok()
 }
 
 /// [`parse_double`] off its fast path: exponents, long mantissas, errors.
@@ -694,6 +711,13 @@ mod tests {
                         prop_assert!(want.is_none());
                     }
                 }
+            }
+
+            #[test]
+            fn is_double_agrees_with_parse_double(b in proptest::collection::vec(prop_oneof![
+                8 => b'0'..=b'9', 2 => Just(b'.'), 1 => Just(b'-'), 1 => Just(b'+'), 1 => Just(b'e'),
+                1 => any::<u8>()], 0..28)) {
+                prop_assert_eq!(is_double(&b), parse_double(&b).is_ok(), "{:?}", String::from_utf8_lossy(&b));
             }
 
             #[test]
