@@ -184,4 +184,4 @@ pub use reader::{
     ChunkDone, ChunkSink, CsvReader, DialectError, MAX_RECORD_BYTES, ReadAt, ReadError,
     ReadOptions, ReadStats,
 };
-pub use record::{FieldSpan, Issue, OwnedRecord, Position, Record};
+pub use record::{FieldSpan, InPlace, Issue, OwnedRecord, Position, Record};

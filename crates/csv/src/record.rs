@@ -162,6 +162,19 @@ impl<'a> Record<'a> {
         self.spans[i].flags & FieldSpan::QUOTED != 0
     }
 
+    /// The fields read straight from the input, when no field was
+    /// unescaped (the usual record): the same contents as
+    /// [`Record::field`], without its choice of buffer per field.
+    #[inline]
+    pub fn in_place(&self) -> Option<InPlace<'a>> {
+        // With an empty scratch buffer, a span marked `SCRATCH` can only be
+        // empty (at 0), which the input gives as well.
+        self.scratch.is_empty().then_some(InPlace {
+            input: self.input,
+            spans: self.spans,
+        })
+    }
+
     /// Field spans (for consumers that iterate all fields).
     #[inline]
     pub fn spans(&self) -> &'a [FieldSpan] {
@@ -200,6 +213,30 @@ impl<'a> Record<'a> {
     #[inline]
     pub fn raw(&self) -> &'a [u8] {
         &self.input[..(self.raw_len as usize).min(self.input.len())]
+    }
+}
+
+/// The fields of a [`Record`] whose contents all lie in its input
+/// ([`Record::in_place`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InPlace<'a> {
+    input: &'a [u8],
+    spans: &'a [FieldSpan],
+}
+
+impl<'a> InPlace<'a> {
+    /// The content of field `i`, as [`Record::field`] gives it. Panics if
+    /// `i` is not a field.
+    #[inline]
+    pub fn field(&self, i: usize) -> &'a [u8] {
+        let s = self.spans[i];
+        &self.input[s.start as usize..s.end as usize]
+    }
+
+    /// Whether field `i` was enclosed in quotes.
+    #[inline]
+    pub fn is_quoted(&self, i: usize) -> bool {
+        self.spans[i].flags & FieldSpan::QUOTED != 0
     }
 }
 

@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use tsload_csv::record::Record;
+use tsload_csv::record::{InPlace, Record};
 use tsload_model::effective::ScalarType;
 
 use crate::check::{DIGIT_BUCKETS, MAX_DIMENSION_PAIR_BYTES, MAX_MEASURES, MAX_RECORD_BYTES};
@@ -27,6 +27,34 @@ use crate::check::{MAX_VARCHAR_BYTES, hash_bytes, mix, position_salt};
 use crate::merge::DupHorizon;
 use crate::plan::Plan;
 use crate::value;
+
+/// Field access, from a [`Record`] or, faster, its [`InPlace`] view.
+trait Fields {
+    fn field(&self, i: usize) -> &[u8];
+    fn is_quoted(&self, i: usize) -> bool;
+}
+
+impl Fields for Record<'_> {
+    #[inline]
+    fn field(&self, i: usize) -> &[u8] {
+        Record::field(self, i)
+    }
+    #[inline]
+    fn is_quoted(&self, i: usize) -> bool {
+        Record::is_quoted(self, i)
+    }
+}
+
+impl Fields for InPlace<'_> {
+    #[inline]
+    fn field(&self, i: usize) -> &[u8] {
+        InPlace::field(self, i)
+    }
+    #[inline]
+    fn is_quoted(&self, i: usize) -> bool {
+        InPlace::is_quoted(self, i)
+    }
+}
 
 /// A value column, resolved.
 #[derive(Debug, Clone)]
@@ -145,7 +173,7 @@ impl FastPlan {
     /// `NullValue` (`null`) unquoted.
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "a compare or two, per field")]
-    fn present(b: &[u8], null: Option<&[u8]>, rec: &Record<'_>, field: usize) -> bool {
+    fn present<F: Fields>(b: &[u8], null: Option<&[u8]>, rec: &F, field: usize) -> bool {
         !b.is_empty() && null.is_none_or(|n| n != b || rec.is_quoted(field))
     }
 
@@ -171,6 +199,26 @@ impl FastPlan {
         if !rec.utf8_known_valid() || rec.len() < plan.min_fields {
             return None;
         }
+        // The usual record has every field in its input: read them without
+        // choosing a buffer per field (measured: a quarter of this path).
+        match rec.in_place() {
+            Some(fields) => self.try_fields::<KEEP, _>(plan, &fields, horizon, made, parsed),
+            None => self.try_fields::<KEEP, _>(plan, rec, horizon, made, parsed),
+        }
+    }
+
+    /// [`FastPlan::try_row`] on a record's fields (at least
+    /// `plan.min_fields` of them, UTF-8 valid).
+    #[inline(always)]
+    #[allow(clippy::inline_always, reason = "the row loop, in two flavours")]
+    fn try_fields<const KEEP: bool, F: Fields>(
+        &self,
+        plan: &Plan,
+        rec: &F,
+        horizon: Option<&DupHorizon>,
+        made: &mut [Made],
+        parsed: &mut [u64],
+    ) -> Option<Plain> {
         let null = plan.null_value.as_deref();
         let unit_nanos = plan.time_unit.nanos();
         let tf = plan.time_field as usize;

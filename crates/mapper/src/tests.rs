@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tsload_csv::record::{Issue, OwnedRecord, Position};
+use tsload_csv::record::{FieldSpan, Issue, OwnedRecord, Position, Record};
 use tsload_model::diag::{Diagnostic, Evidence, Location, Rule, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
 use tsload_model::wire;
@@ -1300,18 +1300,63 @@ mod fast_path {
         ]
     }
 
-    fn outcome_text(plan: &Plan, recs: &[OwnedRecord], fast: bool) -> (String, Vec<WriteRecord>) {
+    /// `(input, scratch, spans)` of `r` with its odd fields moved to a
+    /// scratch buffer, as the reader stores unescaped fields: then the
+    /// record has no [`tsload_csv::InPlace`] view.
+    fn with_scratch(r: &Record<'_>) -> (Vec<u8>, Vec<u8>, Vec<FieldSpan>) {
+        let (mut input, mut scratch, mut spans) = (Vec::new(), vec![b'#'], Vec::new());
+        for i in 0..r.len() {
+            let quoted = if r.is_quoted(i) { FieldSpan::QUOTED } else { 0 };
+            let (buf, flags) = if i % 2 == 1 {
+                (&mut scratch, quoted | FieldSpan::SCRATCH)
+            } else {
+                (&mut input, quoted)
+            };
+            let start = buf.len() as u32;
+            buf.extend_from_slice(r.field(i));
+            spans.push(FieldSpan {
+                start,
+                end: buf.len() as u32,
+                flags,
+            });
+        }
+        (input, scratch, spans)
+    }
+
+    /// The outcome of `recs` (the ones at `scratch` indices stored with a
+    /// scratch buffer) through the fast path or the general path only, with
+    /// the records built or not.
+    fn outcome_text(
+        plan: &Plan,
+        recs: &[OwnedRecord],
+        scratch: &[bool],
+        fast: bool,
+        build: bool,
+    ) -> (String, Vec<WriteRecord>, u64) {
         let mut c = ChunkChecker::new(plan);
         if !fast {
             c = c.general_only();
         }
         let mut rows = Vec::new();
         let mut built = Vec::new();
-        for r in recs {
-            let rec = r.as_record().with_utf8_checked(true);
-            rows.push(c.check_and_build(&rec, &mut built));
+        for (r, &moved) in recs.iter().zip(scratch) {
+            let owned = r.as_record();
+            let parts = moved.then(|| with_scratch(&owned));
+            let rec = match &parts {
+                Some((input, scratch, spans)) => {
+                    Record::from_parts(input, scratch, spans, &[], owned.position(), 0)
+                }
+                None => owned,
+            }
+            .with_utf8_checked(true);
+            rows.push(if build {
+                c.check_and_build(&rec, &mut built)
+            } else {
+                c.check_row(&rec)
+            });
         }
-        (format!("{rows:?}\n{:?}", c.finish()), built)
+        let plain = c.plain_rows();
+        (format!("{rows:?}\n{:?}", c.finish()), built, plain)
     }
 
     proptest! {
@@ -1321,8 +1366,10 @@ mod fast_path {
             case in 0usize..2,
             null in prop_oneof![Just(None), Just(Some("NA"))],
             dups in any::<bool>(),
+            build in any::<bool>(),
             picks in proptest::collection::vec(
-                proptest::collection::vec((0usize..16, any::<bool>(), 0u8..4), 8), 1..40),
+                (proptest::collection::vec((0usize..16, any::<bool>(), 0u8..4), 8), any::<bool>()),
+                1..40),
         ) {
             let (json, header, kinds) = &cases()[case];
             let d = CsvDialect {
@@ -1336,8 +1383,10 @@ mod fast_path {
             };
             let h = H::with(json, header, &c, &d);
             prop_assert!(h.plan.fast.is_some());
+            let scratch: Vec<bool> = picks.iter().map(|p| p.1).collect();
             let recs: Vec<OwnedRecord> = picks
                 .iter()
+                .map(|p| &p.0)
                 .enumerate()
                 .map(|(i, row)| {
                     let mut r = OwnedRecord::default();
@@ -1351,9 +1400,14 @@ mod fast_path {
                     r
                 })
                 .collect();
-            let fast = outcome_text(&h.plan, &recs, true);
-            let general = outcome_text(&h.plan, &recs, false);
-            prop_assert_eq!(fast, general);
+            let fast = outcome_text(&h.plan, &recs, &scratch, true, build);
+            let general = outcome_text(&h.plan, &recs, &scratch, false, build);
+            prop_assert_eq!(&fast.0, &general.0);
+            prop_assert_eq!(&fast.1, &general.1);
+            // Where the fields are stored does not change which rows are
+            // plain.
+            let in_place = outcome_text(&h.plan, &recs, &vec![false; recs.len()], true, build);
+            prop_assert_eq!(fast.2, in_place.2);
         }
     }
 

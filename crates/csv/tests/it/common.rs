@@ -23,6 +23,13 @@ pub(crate) struct Rec {
 
 impl Rec {
     pub(crate) fn of(r: &Record<'_>, base: Option<Position>) -> Self {
+        // The in-place view, where the record has one, gives the same fields.
+        if let Some(p) = r.in_place() {
+            for i in 0..r.len() {
+                assert_eq!(p.field(i), r.field(i), "field {i} in place");
+                assert_eq!(p.is_quoted(i), r.is_quoted(i), "field {i} in place");
+            }
+        }
         Self {
             fields: (0..r.len()).map(|i| r.field(i).to_vec()).collect(),
             quoted: (0..r.len()).map(|i| r.is_quoted(i)).collect(),
