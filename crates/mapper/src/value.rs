@@ -180,16 +180,25 @@ fn padded8(b: &[u8]) -> u64 {
 fn digits_value(b: &[u8]) -> Option<u64> {
     debug_assert!((1..=19).contains(&b.len()));
     let n = b.len();
+    // Plain `if`s, not `bool::then` closures: the compiler kept one of
+    // those out of line in the fast path (2.5% of a run, `perf`).
     if n <= 8 {
         let w = padded8(b);
-        return is_eight_digits(w).then(|| eight_digits(w));
+        return if is_eight_digits(w) {
+            Some(eight_digits(w))
+        } else {
+            None
+        };
     }
     if n <= 16 {
         let (hi, lo) = b.split_at(n - 8);
         let w1 = padded8(hi);
         let w2 = u64::from_le_bytes(lo.try_into().expect("8 bytes"));
-        return (is_eight_digits(w1) && is_eight_digits(w2))
-            .then(|| eight_digits(w1) * 100_000_000 + eight_digits(w2));
+        return if is_eight_digits(w1) && is_eight_digits(w2) {
+            Some(eight_digits(w1) * 100_000_000 + eight_digits(w2))
+        } else {
+            None
+        };
     }
     let head = n % 8;
     let mut v: u64 = 0;
