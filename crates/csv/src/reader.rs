@@ -422,8 +422,9 @@ impl<R: Read + Send> CsvReader<R> {
     /// byte 0); reading goes on from where the stream has got to, and the
     /// stream is no longer read. Then [`CsvReader::run`] with more than one thread
     /// lets each worker read its own chunks, with no window that all
-    /// workers wait on and no read-ahead copy; see the crate docs. For
-    /// regular files (not pipes).
+    /// workers wait on and no read-ahead copy, and runs `on_chunk` on a pool
+    /// thread that parses chunks itself while it waits for the next one in
+    /// order; see the crate docs. For regular files (not pipes).
     pub fn with_read_at(mut self, src: Arc<dyn ReadAt>) -> Self {
         let offset = match &self.src {
             Source::Stream { offset, .. } | Source::At { offset, .. } => *offset,
@@ -721,7 +722,8 @@ impl<R: Read + Send> CsvReader<R> {
     /// Reads the rest of the input in chunks, in parallel, feeding each
     /// chunk's records to a fresh sink from `make_sink` and handing the
     /// chunks' outputs to `on_chunk` **in input order**, on the calling
-    /// thread. `on_chunk` may stop the run with [`ControlFlow::Break`]; the
+    /// thread (by offset, on a pool thread while the calling thread waits,
+    /// see [`CsvReader::with_read_at`]). `on_chunk` may stop the run with [`ControlFlow::Break`]; the
     /// reader then stays after the last delivered chunk (also when reading
     /// failed). With more than one thread, from a stream, the next window
     /// is being read meanwhile: `run` returns once the `read` call in
@@ -735,7 +737,7 @@ impl<R: Read + Send> CsvReader<R> {
     where
         S: ChunkSink,
         M: Fn() -> S + Sync,
-        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()> + Send,
     {
         self.started = true;
         let pool = self.pool()?;
@@ -744,7 +746,7 @@ impl<R: Read + Send> CsvReader<R> {
                 && !self.eof
             {
                 let src = Arc::clone(src);
-                self.positional_run(pool, &*src, &make_sink, &mut on_chunk)?;
+                pool.install(|| self.positional_run(pool, &*src, &make_sink, &mut on_chunk))?;
                 return Ok(self.stats);
             }
             if !self.eof {

