@@ -213,44 +213,48 @@ impl Parser {
         self.spans.clear();
         self.issues.clear();
         self.scratch.clear();
-        let sep = self.cfg.sep;
         let mut p = start;
         // Fast path: unquoted fields ended by the separator, the record by
-        // `\n`, read straight off the structural bitmask. At anything else
-        // (a quote, `\r`, the end of the buffer) the general loop below
-        // takes over at the current field's start, which gives the same
-        // result: fields are parsed independently of the ones before.
+        // `\n`, read straight off the structural bitmasks: in each block,
+        // the separators before its first other structural byte end fields,
+        // with no byte loaded. At anything else (a quote, `\r`, the end of
+        // the buffer, more fields than slots) the general loop below takes
+        // over at the current field's start, which gives the same result:
+        // fields are parsed independently of the ones before.
         if !self.cfg.trim
-            && let Some((mut base, mut block, mut mask)) = self.scanner.seek(&self.needles, buf, p)
+            && let Some((mut base, mut block, mut mask, mut seps)) =
+                self.scanner.seek(&self.needles, buf, p)
         {
             let slots = self.spans.slots_mut();
             let mut n = 0;
-            let stop = loop {
-                if mask == 0 {
-                    match self
-                        .scanner
-                        .next_block(&self.needles, buf, &mut base, &mut block)
-                    {
-                        Some(m) => {
-                            mask = m;
-                            continue;
-                        }
-                        None => break None,
-                    }
+            let stop = 'blocks: loop {
+                let others = mask & !seps;
+                // The separators below the block's first other structural
+                // byte (all of them if there is none).
+                let mut ends = seps & (others.wrapping_sub(1) & !others);
+                while ends != 0 {
+                    let j = base + ends.trailing_zeros() as usize;
+                    ends &= ends - 1;
+                    let Some(slot) = slots.get_mut(n) else {
+                        break 'blocks Some(j);
+                    };
+                    *slot = FieldSpan {
+                        start: (p - start) as u32,
+                        end: (j - start) as u32,
+                        flags: 0,
+                    };
+                    n += 1;
+                    p = j + 1;
                 }
-                let j = base + mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                match (buf.get(j), slots.get_mut(n)) {
-                    (Some(&b), Some(slot)) if b == sep => {
-                        *slot = FieldSpan {
-                            start: (p - start) as u32,
-                            end: (j - start) as u32,
-                            flags: 0,
-                        };
-                        n += 1;
-                        p = j + 1;
-                    }
-                    _ => break Some(j),
+                if others != 0 {
+                    break Some(base + others.trailing_zeros() as usize);
+                }
+                match self
+                    .scanner
+                    .next_block(&self.needles, buf, &mut base, &mut block)
+                {
+                    Some((m, s)) => (mask, seps) = (m, s),
+                    None => break None,
                 }
             };
             self.spans.len = n;

@@ -34,19 +34,19 @@ impl Needles {
         }
     }
 
-    /// The mask of `block` (bit `i` set when `block[i]` is structural).
+    /// The masks of `block`: bit `i` set when `block[i]` is structural,
+    /// and when it is the separator.
     #[inline]
-    pub(crate) fn mask64(&self, block: &[u8; 64]) -> u64 {
-        let mut m = 0;
+    pub(crate) fn mask64(&self, block: &[u8; 64]) -> (u64, u64) {
+        let (mut m, mut s) = (0, 0);
         for (k, lane) in block.chunks_exact(16).enumerate() {
             let v = u8x16::new(lane.try_into().expect("16 bytes"));
-            let hit = v.simd_eq(self.sep)
-                | v.simd_eq(self.quote)
-                | v.simd_eq(self.lf)
-                | v.simd_eq(self.cr);
+            let sep = v.simd_eq(self.sep);
+            let hit = sep | v.simd_eq(self.quote) | v.simd_eq(self.lf) | v.simd_eq(self.cr);
             m |= u64::from(hit.to_bitmask() as u16) << (16 * k);
+            s |= u64::from(sep.to_bitmask() as u16) << (16 * k);
         }
-        m
+        (m, s)
     }
 }
 
@@ -94,6 +94,8 @@ pub(crate) struct Scanner {
     block: usize,
     mask: u64,
     masks: [u64; GROUP],
+    /// The separators among `masks`.
+    seps: [u64; GROUP],
 }
 
 impl Scanner {
@@ -106,6 +108,7 @@ impl Scanner {
             block: 0,
             mask: 0,
             masks: [0; GROUP],
+            seps: [0; GROUP],
         }
     }
 
@@ -119,8 +122,12 @@ impl Scanner {
     fn fill(&mut self, needles: &Needles, buf: &[u8], at: usize) {
         let rest = &buf[at..];
         let full = (rest.len() / 64).min(GROUP);
-        for (m, block) in self.masks[..full].iter_mut().zip(rest.chunks_exact(64)) {
-            *m = needles.mask64(block.try_into().expect("64 bytes"));
+        for ((m, sep), block) in self.masks[..full]
+            .iter_mut()
+            .zip(&mut self.seps[..full])
+            .zip(rest.chunks_exact(64))
+        {
+            (*m, *sep) = needles.mask64(block.try_into().expect("64 bytes"));
         }
         let mut len = full;
         if full < GROUP && rest.len() > full * 64 {
@@ -128,7 +135,7 @@ impl Scanner {
             let tail = &rest[full * 64..];
             let mut block = [needles.pad; 64];
             block[..tail.len()].copy_from_slice(tail);
-            self.masks[full] = needles.mask64(&block);
+            (self.masks[full], self.seps[full]) = needles.mask64(&block);
             len += 1;
         }
         self.origin = at;
@@ -141,15 +148,16 @@ impl Scanner {
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
     pub(crate) fn next(&mut self, needles: &Needles, buf: &[u8], from: usize) -> Option<usize> {
-        let (_, block, mask) = self.seek(needles, buf, from)?;
+        let (_, block, mask, _) = self.seek(needles, buf, from)?;
         self.block = block;
         self.mask = mask;
         self.advance(needles, buf)
     }
 
-    /// The block holding `from` as `(base, block, mask)`: the offset of
-    /// its first byte, its index in the group and its structural bits at
-    /// or after `from`. `None` when `from` is past the buffer. The caller
+    /// The block holding `from` as `(base, block, mask, seps)`: the offset
+    /// of its first byte, its index in the group, its structural bits at or
+    /// after `from` and which of them are separators. `None` when `from` is
+    /// past the buffer. The caller
     /// walks the bits and asks [`Scanner::next_block`] for more, keeping
     /// the state in registers (the unquoted fast path of the parser).
     #[inline(always)]
@@ -159,7 +167,7 @@ impl Scanner {
         needles: &Needles,
         buf: &[u8],
         from: usize,
-    ) -> Option<(usize, usize, u64)> {
+    ) -> Option<(usize, usize, u64, u64)> {
         let mut rel = from.wrapping_sub(self.origin);
         if !self.valid || from < self.origin || rel >= self.len * 64 {
             if from >= buf.len() {
@@ -169,12 +177,17 @@ impl Scanner {
             rel = 0;
         }
         let block = rel / 64;
-        let mask = self.masks[block] & (!0u64 << (rel % 64));
-        Some((self.origin + block * 64, block, mask))
+        let from_bit = !0u64 << (rel % 64);
+        Some((
+            self.origin + block * 64,
+            block,
+            self.masks[block] & from_bit,
+            self.seps[block] & from_bit,
+        ))
     }
 
-    /// Moves `(base, block)` to the next block and returns its mask;
-    /// `None` at the end of the buffer.
+    /// Moves `(base, block)` to the next block and returns its masks
+    /// (structural bytes, separators); `None` at the end of the buffer.
     #[inline(always)]
     #[allow(clippy::inline_always, reason = "the per-field hot path; measured")]
     pub(crate) fn next_block(
@@ -183,7 +196,7 @@ impl Scanner {
         buf: &[u8],
         base: &mut usize,
         block: &mut usize,
-    ) -> Option<u64> {
+    ) -> Option<(u64, u64)> {
         if *block + 1 < self.len {
             *block += 1;
             *base += 64;
@@ -194,7 +207,7 @@ impl Scanner {
             self.fill(needles, buf, *base);
             *block = 0;
         }
-        Some(self.masks[*block])
+        Some((self.masks[*block], self.seps[*block]))
     }
 
     #[inline(always)]
@@ -258,25 +271,32 @@ mod tests {
                 .collect();
             for from in [0, 1, 4095, 4096, 5000, buf.len() - 1] {
                 sc.reset();
-                let (mut base, mut block, mut mask) = sc.seek(&n, &buf, from).unwrap();
-                let mut seen = Vec::new();
+                let (mut base, mut block, mut mask, mut seps) = sc.seek(&n, &buf, from).unwrap();
+                let (mut seen, mut seen_seps) = (Vec::new(), Vec::new());
                 loop {
+                    assert_eq!(seps & !mask, 0, "separators are structural");
                     while mask != 0 {
-                        seen.push(base + mask.trailing_zeros() as usize);
+                        let j = base + mask.trailing_zeros() as usize;
+                        seen.push(j);
+                        if seps & (1 << (j - base)) != 0 {
+                            seen_seps.push(j);
+                        }
                         mask &= mask - 1;
                     }
                     match sc.next_block(&n, &buf, &mut base, &mut block) {
-                        Some(m) => mask = m,
+                        Some((m, s)) => (mask, seps) = (m, s),
                         None => break,
                     }
                 }
                 let want: Vec<usize> = all.iter().copied().filter(|&j| j >= from).collect();
                 assert_eq!(seen, want, "from {from}");
+                let want: Vec<usize> = want.into_iter().filter(|&j| buf[j] == sep).collect();
+                assert_eq!(seen_seps, want, "separators from {from}");
             }
             // At the end: nothing (or an empty rest of the last block).
             assert!(
                 sc.seek(&n, &buf, buf.len())
-                    .is_none_or(|(_, _, mask)| mask == 0)
+                    .is_none_or(|(_, _, mask, seps)| mask == 0 && seps == 0)
             );
             // Random restarts, also near the end.
             for from in [
