@@ -410,7 +410,10 @@ impl<R: Read + Send> CsvReader<R> {
     }
 
     /// Runs [`CsvReader::run`]'s workers on `pool` instead of a pool of
-    /// [`ReadOptions::threads`] threads built on first use.
+    /// [`ReadOptions::threads`] threads built on first use. Reading by
+    /// offset, the run's driver takes one of the pool's threads too, and
+    /// `on_chunk` runs there: rayon calls inside it go to this pool, and
+    /// thread-locals are the pool thread's.
     pub fn with_thread_pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
         self.opts.threads = pool.current_num_threads().max(1);
         self.pool = Some(pool);
@@ -954,8 +957,12 @@ impl<R: Read + Send> CsvReader<R> {
 }
 
 /// The next message; `None` once every sender is gone. On a worker of a
-/// pool, runs pending jobs while waiting: a blocked worker of the reader's
-/// own pool could starve the jobs it waits for.
+/// pool (the by-offset driver), runs the jobs it queued itself while
+/// waiting, then blocks once none is left: every job it waits for is then
+/// running on another thread. Only its own jobs (`yield_local`): jobs
+/// injected from elsewhere, such as another reader's driver on a shared
+/// pool, would hold up this reader's deliveries for a whole file; and no
+/// spinning, which cost a core while slow storage kept the jobs reading.
 fn recv<T>(rx: &std::sync::mpsc::Receiver<T>) -> Option<T> {
     loop {
         match rx.try_recv() {
@@ -963,10 +970,9 @@ fn recv<T>(rx: &std::sync::mpsc::Receiver<T>) -> Option<T> {
             Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
         }
-        match rayon::yield_now() {
+        match rayon::yield_local() {
             Some(rayon::Yield::Executed) => {}
-            Some(rayon::Yield::Idle) => std::thread::yield_now(),
-            None => return rx.recv().ok(),
+            Some(rayon::Yield::Idle) | None => return rx.recv().ok(),
         }
     }
 }
