@@ -104,9 +104,11 @@
 //! costs time, never correctness; [`ReadStats::reparsed_chunks`] counts
 //! them. Sequential and parallel reading run the same chunk parser, and
 //! `threads == 1` runs it inline. Each chunk's output is handed to the
-//! consumer on the calling thread as soon as it is next in order, while the
-//! workers parse later chunks, so that the consumer's merging overlaps the
-//! parsing.
+//! consumer as soon as it is next in order, while the workers parse later
+//! chunks, so that the consumer's merging overlaps the parsing: on the
+//! calling thread for windows; by offset, on the pool thread that drives
+//! the run (the calling thread waits), which parses its own queued chunks
+//! while the next one in order is not done yet.
 //!
 //! Reading overlaps parsing too: with more than one thread, a job on the
 //! pool reads the next window (half of [`ReadOptions::window_bytes`]) into
@@ -145,7 +147,7 @@
 //! with two threads. Read by offset: one chunk buffer per running job
 //! (`chunk_bytes` + 4 KiB; a long record doubles it as needed, up to about
 //! twice `max_record_bytes`, and such a buffer is freed after its chunk),
-//! the calling thread's buffer for chunks it parses again, and the outputs
+//! the driving thread's buffer for chunks it parses again, and the outputs
 //! of at most 4 chunks per thread.
 //!
 //! # Speed

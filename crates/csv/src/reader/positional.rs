@@ -100,8 +100,8 @@ enum Piece<O> {
         output: O,
     },
     /// No line feed from the byte before the chunk on, so no guess (a
-    /// record may still start after a lone `\r`: the calling thread then
-    /// parses the chunk itself). `past_end`: nothing could be read there.
+    /// record may still start after a lone `\r`: the driver then parses
+    /// the chunk itself). `past_end`: nothing could be read there.
     Empty { past_end: bool },
     /// Not parsed: the driver had stopped.
     Skipped,
