@@ -144,7 +144,10 @@ impl DuplicateStats {
 /// Once the table is full, a record whose time lies outside the times of
 /// the tracked keys cannot repeat one of them (the time is part of the
 /// key), so it is counted untracked without a probe. Inputs in time order,
-/// the usual export, then skip the table's cache misses altogether.
+/// the usual export, then skip the table's cache misses altogether. (The
+/// one difference a probe would make: a 64-bit collision with a tracked
+/// key of another time, which would report a false duplicate, is counted
+/// untracked instead.)
 #[derive(Debug)]
 pub struct Duplicates {
     /// `[key, value, first seen]`.

@@ -772,12 +772,55 @@ fn r050_duplicates_across_chunks_and_files() {
     assert!(!s.saturated());
 }
 
+/// What a file of `all` rows gives with a duplicate table of `capacity`
+/// keys, checked in chunks of three rows merged as they come (as one thread
+/// does), the checkers knowing the table's horizon or not: the file's
+/// counters, diagnostics and conflicts, the table's stats, the rows the
+/// fast path took and the records it left unhashed.
+fn horizon_run(
+    plan: &Plan,
+    all: &[OwnedRecord],
+    capacity: usize,
+    horizon: bool,
+) -> ((Counters, Vec<Diagnostic>, u64), DuplicateStats, u64, u64) {
+    let mut dups = Duplicates::new(capacity);
+    let hz = dups.horizon();
+    let mut m = FileMerger::new(plan, "f.csv", &mut dups);
+    let (mut plain, mut skipped) = (0, 0);
+    for (k, chunk) in all.chunks(3).enumerate() {
+        let mut c = ChunkChecker::new(plan);
+        if horizon {
+            c = c.with_horizon(Arc::clone(&hz));
+        }
+        for r in chunk {
+            c.check_row(&r.as_record().with_utf8_checked(true));
+        }
+        plain += c.plain_rows();
+        let o = c.finish();
+        skipped += o.untracked;
+        let base = Position {
+            byte: 0,
+            line: 3 * k as u64,
+            record: 3 * k as u64,
+        };
+        m.push(o, base);
+    }
+    let res = m.finish(100);
+    (
+        (res.counters, res.diagnostics, res.duplicate_conflicts),
+        dups.stats(),
+        plain,
+        skipped,
+    )
+}
+
 #[test]
 fn r050_horizon_skips_hashing_with_the_same_result() {
     // Rows in time order with repeats of earlier keys, a table of four
-    // keys, chunks of three rows merged as they come (as one thread does):
-    // the checkers that know the table's horizon skip the hashing of rows
-    // past it, and the merged result is the same as without.
+    // keys: the checkers that know the table's horizon skip the hashing of
+    // rows past it, and the merged result is the same as without. Repeats
+    // at the horizon's ends (its first time, and the last, of the key that
+    // filled the table) are plain rows checked after the table is full.
     let h = H::new(MULTI, MULTI_HEADER);
     let times: Vec<String> = (0..20)
         .map(|i| (1_699_999_000_000i64 + i * 1000).to_string())
@@ -787,41 +830,12 @@ fn r050_horizon_skips_hashing_with_the_same_result() {
     fields[8] = multi_row(&[(0, &times[2])]); // repeats a tracked key
     fields[10] = multi_row(&[(0, &times[6]), (3, "0.9")]); // repeats an untracked key
     fields[13] = multi_row(&[(0, &times[0]), (3, "")]); // a null value: the general path
+    fields[16] = multi_row(&[(0, &times[0]), (3, "0.7")]); // the earliest tracked time
+    fields[17] = multi_row(&[(0, &times[3]), (3, "0.7")]); // the latest, which filled it
     let refs: Vec<&[&str]> = fields.iter().map(Vec::as_slice).collect();
     let all = rows(&refs);
-    let run = |horizon: bool| {
-        let mut dups = Duplicates::new(4);
-        let hz = dups.horizon();
-        let mut m = FileMerger::new(&h.plan, "f.csv", &mut dups);
-        let (mut plain, mut skipped) = (0, 0);
-        for (k, chunk) in all.chunks(3).enumerate() {
-            let mut c = ChunkChecker::new(&h.plan);
-            if horizon {
-                c = c.with_horizon(Arc::clone(&hz));
-            }
-            for r in chunk {
-                c.check_row(&r.as_record().with_utf8_checked(true));
-            }
-            plain += c.plain_rows();
-            let o = c.finish();
-            skipped += o.untracked;
-            let base = Position {
-                byte: 0,
-                line: 3 * k as u64,
-                record: 3 * k as u64,
-            };
-            m.push(o, base);
-        }
-        let res = m.finish(100);
-        (
-            (res.counters, res.diagnostics, res.duplicate_conflicts),
-            dups.stats(),
-            plain,
-            skipped,
-        )
-    };
-    let (with, with_stats, plain, skipped) = run(true);
-    let (without, without_stats, _, none) = run(false);
+    let (with, with_stats, plain, skipped) = horizon_run(&h.plan, &all, 4, true);
+    let (without, without_stats, _, none) = horizon_run(&h.plan, &all, 4, false);
     assert_eq!(with, without);
     assert_eq!(with_stats, without_stats);
     assert_eq!(none, 0);
@@ -829,9 +843,47 @@ fn r050_horizon_skips_hashing_with_the_same_result() {
         plain >= 18 && skipped > 0,
         "plain {plain}, skipped {skipped}"
     );
-    assert_eq!(with.2, 2, "the conflicts with tracked keys are found");
+    assert_eq!(with.2, 4, "the conflicts with tracked keys are found");
     assert_eq!((with_stats.identical, with_stats.tracked_keys), (1, 4));
     assert!(with_stats.untracked_records > skipped);
+}
+
+#[test]
+fn r050_horizon_with_several_records_per_row() {
+    // Three records per row (`cpu`, `memory`, `net`), a table of six keys:
+    // full after two rows. Repeats of both rows' records, and of a later
+    // one.
+    let h = H::new(MIXED_ALL, MIXED_ALL_HEADER);
+    let times: Vec<String> = (0..12)
+        .map(|i| (1_699_999_000_000i64 + i * 1000).to_string())
+        .collect();
+    let row = |t: &str, cpu: &str| -> Vec<String> {
+        [t, "web-1", cpu, "0.25", "7", "9"]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let mut fields: Vec<Vec<String>> = times.iter().map(|t| row(t, "0.5")).collect();
+    fields[6] = row(&times[0], "0.6"); // one record of the first row differs
+    fields[7] = row(&times[1], "0.5"); // the second row, identical
+    fields[9] = row(&times[4], "0.6"); // an untracked row
+    let refs: Vec<Vec<&str>> = fields
+        .iter()
+        .map(|f| f.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let all = rows(&refs);
+    let (with, with_stats, plain, skipped) = horizon_run(&h.plan, &all, 6, true);
+    let (without, without_stats, _, _) = horizon_run(&h.plan, &all, 6, false);
+    assert_eq!(with, without);
+    assert_eq!(with_stats, without_stats);
+    assert_eq!(plain, 12);
+    assert!(skipped > 0 && skipped % 3 == 0, "skipped {skipped}");
+    assert_eq!(with.2, 1, "the record with another value conflicts");
+    assert_eq!(
+        (with_stats.identical, with_stats.tracked_keys),
+        (5, 6),
+        "{with_stats:?}"
+    );
 }
 
 #[test]
