@@ -154,12 +154,14 @@
 //!
 //! No allocation per record or field. Unquoted fields are found through a
 //! structural index: 64 bytes at a time are compared with the separator,
-//! quote, `\n` and `\r` and turned into a bitmask (SSE2/NEON through the
-//! [`wide`](https://docs.rs/wide) crate, no `unsafe` here). The masks of
-//! 64 blocks (4 KiB) are computed together in a loop that does nothing
-//! else, then walked with `trailing_zeros`; the record loop keeps the
-//! current block and its bits in registers and writes the spans of
-//! unquoted fields into reusable slots (no vector growth per field). A
+//! quote, `\n` and `\r` and turned into a bitmask, and a second one of the
+//! separators alone (SSE2/NEON through the [`wide`](https://docs.rs/wide)
+//! crate, no `unsafe` here). The masks of 64 blocks (4 KiB) are computed
+//! together in a loop that does nothing else, then walked with
+//! `trailing_zeros`; the record loop keeps the current block and its bits
+//! in registers, ends fields at the separators before the block's first
+//! other structural byte without reading the bytes, and writes the spans
+//! of unquoted fields into reusable slots (no vector growth per field). A
 //! quote, `\r`, trimming or the buffer's end hands over to the general
 //! loop at the field's start, which parses any field (quoted fields use
 //! `memchr`). UTF-8 and NUL checks run per 64 KiB block, not per field:
@@ -167,7 +169,8 @@
 //! whether the block is plain ASCII without NUL; only otherwise do
 //! `str::from_utf8` and `memchr` look for the exact offsets. A record says
 //! it was checked ([`Record::utf8_known_valid`]) so that consumers need
-//! not check its fields again. `benches/read.rs` measures it against a
+//! not check its fields again, and gives its fields straight from the
+//! input when none was unescaped ([`Record::in_place`]). `benches/read.rs` measures it against a
 //! newline count and the `csv` crate.
 
 pub mod chunk;

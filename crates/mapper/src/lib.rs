@@ -60,10 +60,15 @@
 //!   framing issue) the row goes to the general path, which checks it again
 //!   with every rule. The general path is the reference: a property test
 //!   and the mapper fuzz target compare the two row by row
-//!   ([`ChunkChecker::general_only`] turns the fast path off).
-//! - **Pure chunk state.** A [`ChunkChecker`] depends only on its rows;
-//!   positions in it are chunk-relative and rebased when merged, so chunks
-//!   can be checked in parallel and re-run.
+//!   ([`ChunkChecker::general_only`] turns the fast path off). It hashes a
+//!   row for duplicate detection only while the row could meet a tracked
+//!   key: a full [`Duplicates`] table tells the checkers its times
+//!   ([`DupHorizon`], [`ChunkChecker::with_horizon`]), and rows outside
+//!   them are only counted.
+//! - **Pure chunk state.** A [`ChunkChecker`] depends only on its rows
+//!   (and the horizon, which decides what it hashes, never what a merged
+//!   result says); positions in it are chunk-relative and rebased when
+//!   merged, so chunks can be checked in parallel and re-run.
 //! - **Every rule carries its evidence.** Most of what the service does with
 //!   a row is undocumented; those rules are tagged \[INF\] and their messages
 //!   never claim the service documents them. The decisions:
