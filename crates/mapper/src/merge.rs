@@ -255,10 +255,11 @@ impl Duplicates {
     }
 
     /// Whether a key of `time` can be neither found nor added: the table
-    /// is full and no tracked key has that time.
+    /// is full and no tracked key has that time. The horizon says so: it is
+    /// sealed exactly when the table fills, with the final times.
     #[inline]
     fn untrackable(&self, time: i64) -> bool {
-        self.len == self.stats.capacity && (time < self.times.0 || time > self.times.1)
+        self.horizon.untrackable(time)
     }
 
     /// Checks one record; returns the first occurrence `(file, line)` when
