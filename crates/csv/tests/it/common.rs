@@ -65,6 +65,19 @@ pub(crate) struct Out {
     pub(crate) bytes: u64,
 }
 
+impl Out {
+    /// What a reader gave: its header, its records and its totals.
+    fn new(header: Option<Rec>, records: Vec<Rec>, s: ReadStats) -> Self {
+        Self {
+            header,
+            records,
+            blank_lines: s.blank_lines,
+            first_blank_line: s.first_blank_line,
+            bytes: s.bytes,
+        }
+    }
+}
+
 fn header_rec(outcome: HeaderOutcome) -> Option<Rec> {
     match outcome {
         HeaderOutcome::Header(h) => Some(Rec {
@@ -94,14 +107,7 @@ pub(crate) fn read_seq(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: 
     while let Some(r) = rdr.read_record().unwrap() {
         records.push(Rec::of(&r, None));
     }
-    let s = rdr.stats();
-    Out {
-        header,
-        records,
-        blank_lines: s.blank_lines,
-        first_blank_line: s.first_blank_line,
-        bytes: s.bytes,
-    }
+    Out::new(header, records, rdr.stats())
 }
 
 /// Collects a chunk's records.
@@ -164,14 +170,7 @@ fn read_run_via(input: &[u8], d: &CsvDialect, opts: ReadOptions, header: bool, a
     };
     let (records, end) = run_all(&mut rdr);
     end.unwrap();
-    let s = rdr.stats();
-    Out {
-        header,
-        records,
-        blank_lines: s.blank_lines,
-        first_blank_line: s.first_blank_line,
-        bytes: s.bytes,
-    }
+    Out::new(header, records, rdr.stats())
 }
 
 /// How a test reads its input.
