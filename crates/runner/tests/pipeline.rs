@@ -52,9 +52,9 @@ impl Opener for Mem {
     }
 }
 
-fn file(name: &str, size: usize) -> Input {
+fn file(path: impl Into<PathBuf>, size: usize) -> Input {
     Input::File {
-        path: PathBuf::from(name),
+        path: path.into(),
         size: size as u64,
     }
 }
@@ -90,10 +90,36 @@ fn run(
 
 const HOSTS: &str = "multi-measure-hosts";
 
+/// The data model and dialect of the `multi-measure-hosts` fixture.
+fn hosts_model() -> (DataModel, CsvDialect) {
+    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    (m, d)
+}
+
+/// The data of the `multi-measure-hosts` fixture.
+fn hosts_data() -> Vec<u8> {
+    std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap()
+}
+
+/// Validates the local file `path` (`size` bytes) as the CLI does: a
+/// regular file is read by offset, anything else as a stream.
+fn run_path(
+    model: &DataModel,
+    dialect: &CsvDialect,
+    opts: Options,
+    path: PathBuf,
+    size: usize,
+) -> Validation {
+    Pipeline::new(model, dialect, opts)
+        .unwrap()
+        .run(&[file(path, size)], &LocalOpener, None, &NoProgress)
+        .unwrap()
+}
+
 #[test]
 fn fixture_is_clean_and_counts_rows() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let data = hosts_data();
     let v = run(
         &m,
         &d,
@@ -113,8 +139,8 @@ fn fixture_is_clean_and_counts_rows() {
 /// chunk sizes (chunks of a few bytes cross every record).
 #[test]
 fn results_do_not_depend_on_threads_or_chunking() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let mut data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let mut data = hosts_data();
     data.extend_from_slice(
         b"n/a,us-east-1,web-01,1,2,3,true,OK\n1715000100000,us-east-1,web-01,x,2,3,true,\"a\nb\"\n",
     );
@@ -144,14 +170,7 @@ fn results_do_not_depend_on_threads_or_chunking() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.csv");
         std::fs::write(&path, &data).unwrap();
-        let inputs = [Input::File {
-            path,
-            size: data.len() as u64,
-        }];
-        let at = Pipeline::new(&m, &d, options(threads, tiny))
-            .unwrap()
-            .run(&inputs, &LocalOpener, None, &NoProgress)
-            .unwrap();
+        let at = run_path(&m, &d, options(threads, tiny), path, data.len());
         let unnamed = |v: &Validation| {
             let mut diags = v.files[0].result.diagnostics.clone();
             for d in &mut diags {
@@ -185,7 +204,7 @@ fn a_full_duplicate_table_gives_the_same_result_however_read() {
     // Repeats of tracked keys (one conflicting, one identical) and of
     // untracked ones must be counted the same with any thread count,
     // chunking and way of reading.
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let (m, d) = hosts_model();
     let mut data = b"time,region,hostname,cpu,mem,requests,healthy,status\n".to_vec();
     let row = |i: u64, cpu: &str| {
         format!(
@@ -227,14 +246,7 @@ fn a_full_duplicate_table_gives_the_same_result_however_read() {
             ..ReadOptions::tiny(threads)
         };
         let streamed = run(&m, &d, small(threads, tiny.clone()), &[("data.csv", &data)]);
-        let inputs = [Input::File {
-            path: path.clone(),
-            size: data.len() as u64,
-        }];
-        let at = Pipeline::new(&m, &d, small(threads, tiny))
-            .unwrap()
-            .run(&inputs, &LocalOpener, None, &NoProgress)
-            .unwrap();
+        let at = run_path(&m, &d, small(threads, tiny), path.clone(), data.len());
         for (v, how) in [(&streamed, "stream"), (&at, "file")] {
             assert_eq!(v.duplicates, base.duplicates, "threads={threads} {how}");
             assert_eq!(
@@ -258,7 +270,7 @@ fn a_full_duplicate_table_gives_the_same_result_however_read() {
 
 #[test]
 fn file_failures_count_once_and_have_report_reasons() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let (m, d) = hosts_model();
     let bom =
         b"\xEF\xBB\xBFtime,region,hostname,cpu,mem,requests,healthy,status\n1,a,b,1,2,3,true,OK\n";
     let missing = b"time,region,cpu\n1,a,1\n";
@@ -301,8 +313,8 @@ fn file_failures_count_once_and_have_report_reasons() {
 
 #[test]
 fn sample_reads_only_the_first_rows() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let data = hosts_data();
     let opts = Options {
         sample_rows: Some(5),
         ..options(2, ReadOptions::default())
@@ -392,7 +404,7 @@ fn parquet_emit_reads_back_in_the_table_shape() {
 fn emit_errors_leave_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("records.csv");
-    let (m, _, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
+    let (m, _) = hosts_model();
     assert!(matches!(
         emit::open(&bad, &m),
         Err(emit::EmitError::UnknownFormat(_))
@@ -424,8 +436,8 @@ impl emit::RecordWriter for Collect {
 
 #[test]
 fn emitted_records_carry_their_source_lines() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let data = hosts_data();
     let text = String::from_utf8(data.clone()).unwrap();
     let expected: Vec<(String, u64)> = text
         .lines()
@@ -453,8 +465,8 @@ fn emitted_records_carry_their_source_lines() {
 /// across files and emitted records are the same as one file at a time.
 #[test]
 fn small_files_in_parallel_match_one_at_a_time() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let good = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let good = hosts_data();
     let mut bad = good.clone();
     bad.extend_from_slice(b"1715000100000,us-east-1,web-01,n/a,2,3,true,OK\n");
     // The same key as a row of `good` with another value: a duplicate across files.
@@ -512,8 +524,8 @@ fn small_files_in_parallel_match_one_at_a_time() {
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_is_read_as_a_stream() {
-    let (m, d, _) = model_of(&fixtures().join("valid").join(HOSTS).join("task.json"));
-    let data = std::fs::read(fixtures().join("valid").join(HOSTS).join("data.csv")).unwrap();
+    let (m, d) = hosts_model();
+    let data = hosts_data();
     let want = run(
         &m,
         &d,
@@ -531,14 +543,7 @@ fn a_named_pipe_is_read_as_a_stream() {
         let (fifo, data) = (fifo.clone(), data.clone());
         std::thread::spawn(move || std::fs::write(fifo, data))
     };
-    let inputs = [Input::File {
-        path: fifo,
-        size: data.len() as u64,
-    }];
-    let got = Pipeline::new(&m, &d, options(2, ReadOptions::tiny(2)))
-        .unwrap()
-        .run(&inputs, &LocalOpener, None, &NoProgress)
-        .unwrap();
+    let got = run_path(&m, &d, options(2, ReadOptions::tiny(2)), fifo, data.len());
     writer.join().unwrap().unwrap();
     assert_eq!(got.totals.counters.records_processed, 24);
     assert_eq!(got.totals.counters, want.totals.counters);
