@@ -922,15 +922,15 @@ impl<'p> ChunkChecker<'p> {
         out.time_digits[d] += 1;
         for (spec, made) in fast.specs.iter().zip(&self.made) {
             out.record_bytes += u64::from(made.size);
-            if !plain.tracked {
-                out.untracked += 1;
-            } else if plan.detect_duplicates {
+            if plain.hashed {
                 out.dups.push(DupEntry {
                     key: FastPlan::key(plain, spec),
                     time: plain.time_ns,
                     value: made.values_hash,
                     pos,
                 });
+            } else if plan.detect_duplicates {
+                out.untracked += 1;
             }
         }
         let n = fast.specs.len() as u32;

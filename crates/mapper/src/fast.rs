@@ -109,9 +109,10 @@ pub(crate) struct Plain {
     /// Significant digits of the time (the time-unit heuristic).
     pub(crate) digits: usize,
     pub(crate) dims_hash: u64,
-    /// The row's records were hashed for the duplicate table: the
-    /// [`DupHorizon`] did not show them untrackable.
-    pub(crate) tracked: bool,
+    /// The row's records were hashed for the duplicate table: the plan
+    /// detects duplicates and the [`DupHorizon`] did not show them
+    /// untrackable.
+    pub(crate) hashed: bool,
 }
 
 impl FastPlan {
@@ -185,7 +186,7 @@ impl FastPlan {
     /// path does not apply); nothing was counted and the general path must
     /// check it. Duplicate keys and value hashes are computed only when the
     /// plan detects duplicates and `horizon` does not show the row's time
-    /// untrackable ([`Plain::tracked`]).
+    /// untrackable ([`Plain::hashed`]).
     #[inline]
     pub(crate) fn try_row<const KEEP: bool>(
         &self,
@@ -325,7 +326,7 @@ impl FastPlan {
             time_ns,
             digits: usize::from(digits).min(DIGIT_BUCKETS - 1),
             dims_hash,
-            tracked: detect_duplicates || !plan.detect_duplicates,
+            hashed: detect_duplicates,
         })
     }
 
