@@ -225,6 +225,7 @@ pub(crate) fn continue_chunk<S: ChunkSink>(
     let start = pos - stats.bytes as usize;
     let mut validity = Validity::new(pos);
     let mut pos = pos;
+    let mut parsed = Parsed::default();
     let stop = loop {
         let blank = Parser::skip_blank(buf, pos, eof);
         if blank.count > 0 {
@@ -241,9 +242,9 @@ pub(crate) fn continue_chunk<S: ChunkSink>(
         if pos >= limit {
             break Stop::Limit;
         }
-        let Some(parsed) = parser.parse_record(buf, pos, eof) else {
+        if !parser.parse_record(buf, pos, eof, &mut parsed) {
             break Stop::Incomplete;
-        };
+        }
         if parsed.raw_len <= parser.cfg.max_record {
             validity.attach(buf, eof, parser, &parsed);
         }

@@ -495,7 +495,8 @@ impl<R: Read + Send> CsvReader<R> {
     }
 
     fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
-        let parsed = loop {
+        let mut parsed = Parsed::default();
+        loop {
             let buf = &self.buf[..self.filled];
             let blank = Parser::skip_blank(buf, self.pos, self.eof);
             if blank.count > 0 {
@@ -512,15 +513,18 @@ impl<R: Read + Send> CsvReader<R> {
                 self.refill()?;
                 continue;
             }
-            match self.parser.parse_record(buf, self.pos, self.eof) {
-                Some(p) => break p,
-                None if self.pending_is_oversized() => {
-                    let position = self.skip_oversized()?;
-                    return Ok(Some(self.oversize_record(position)));
-                }
-                None => self.refill()?,
+            if self
+                .parser
+                .parse_record(buf, self.pos, self.eof, &mut parsed)
+            {
+                break;
             }
-        };
+            if self.pending_is_oversized() {
+                let position = self.skip_oversized()?;
+                return Ok(Some(self.oversize_record(position)));
+            }
+            self.refill()?;
+        }
         let position = self.base;
         self.advance(&parsed);
         let buf = &self.buf[..self.filled];
