@@ -155,6 +155,10 @@ impl RecordView<'_> {
     /// [`measures`]: Self::measures
     #[inline]
     pub fn visit<V: ValueVisitor + ?Sized>(&self, v: &mut V) {
+        if let Some(parsed) = self.parsed {
+            self.visit_plain(parsed, v);
+            return;
+        }
         let (plan, rec) = (self.plan, self.rec);
         for (i, d) in plan.dims.iter().enumerate() {
             let f = d.field as usize;
@@ -169,17 +173,6 @@ impl RecordView<'_> {
             let f = slot.field as usize;
             let b = rec.field(f);
             if plan.is_null(b, rec.is_quoted(f)) {
-                continue;
-            }
-            if let Some(parsed) = self.parsed {
-                let x = parsed[si as usize];
-                match slot.ty {
-                    ScalarType::Double => v.double(si, f64::from_bits(x)),
-                    ScalarType::Bigint => v.bigint(si, x as i64),
-                    ScalarType::Boolean => v.boolean(si, x != 0),
-                    ScalarType::Timestamp => v.timestamp(si, x as i64),
-                    ScalarType::Varchar => v.varchar(si, b),
-                }
                 continue;
             }
             match slot.ty {
@@ -200,6 +193,31 @@ impl RecordView<'_> {
                     Err(_) => v.varchar(si, b),
                 },
                 ScalarType::Varchar => v.varchar(si, b),
+            }
+        }
+    }
+}
+
+impl RecordView<'_> {
+    /// [`RecordView::visit`] for a row of the fast path, whose values it
+    /// parsed into `parsed` (by slot index). Such a row is plain: every
+    /// mapped field present (not empty, not the `NullValue`), so no null
+    /// test is repeated here.
+    #[inline]
+    fn visit_plain<V: ValueVisitor + ?Sized>(&self, parsed: &[u64], v: &mut V) {
+        let (plan, rec) = (self.plan, self.rec);
+        for (i, d) in plan.dims.iter().enumerate() {
+            v.dimension(i as u32, rec.field(d.field as usize));
+        }
+        for si in plan.specs[self.spec as usize].slots.clone() {
+            let slot = &plan.slots[si as usize];
+            let x = parsed[si as usize];
+            match slot.ty {
+                ScalarType::Double => v.double(si, f64::from_bits(x)),
+                ScalarType::Bigint => v.bigint(si, x as i64),
+                ScalarType::Boolean => v.boolean(si, x != 0),
+                ScalarType::Timestamp => v.timestamp(si, x as i64),
+                ScalarType::Varchar => v.varchar(si, rec.field(slot.field as usize)),
             }
         }
     }
