@@ -526,3 +526,82 @@ fn describe_table_sets_the_window_and_partition_keys() {
         "{err}"
     );
 }
+
+/// Five records, the last one repeating the fourth's key (time and
+/// dimensions) with another value: a duplicate the table finds only if it
+/// tracks the fourth key.
+const REPEATED_KEY: &str = "\
+time,region,hostname,cpu,mem,requests,healthy,status
+1715000000250,us-east-1,web-01,20.05,30.00,100,false,OK
+1715000000537,us-east-1,web-02,33.15,37.30,117,true,OK
+1715000000861,eu-west-1,db-01,46.25,44.60,134,true,OK
+1715000001222,eu-west-1,db-02,59.35,51.90,151,true,OK
+1715000001222,eu-west-1,db-02,61.00,51.90,151,true,OK
+";
+
+/// `tsload validate` of [`REPEATED_KEY`] from stdin with `args` added.
+fn repeated_key(args: &[&str]) -> (i32, String) {
+    use std::io::Write;
+    let mut child = tsload(
+        &[
+            &[
+                "validate",
+                "fixtures/valid/multi-measure-hosts/task.json",
+                "-",
+                "--now",
+                "2024-05-07T00:00:00Z",
+            ],
+            args,
+        ]
+        .concat(),
+    )
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(REPEATED_KEY.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap(), crate::util::block(&out))
+}
+
+#[test]
+fn duplicate_keys_bounds_the_table_and_the_hint_gives_the_size_that_tracks_all() {
+    // The default table finds the repeated key.
+    let (code, out) = repeated_key(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("R050"), "{out}");
+    assert!(!out.contains("Duplicate detection"), "{out}");
+    // Two keys: the last three records come after the tracked times, so
+    // they are only counted, and the summary says how many keys would do.
+    let (code, out) = repeated_key(&["--duplicate-keys", "2"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("R050"), "{out}");
+    insta::assert_snapshot!("validate-duplicate-keys-partial", out);
+    // The hinted size finds the duplicate again.
+    let (_, out) = repeated_key(&["--duplicate-keys", "5"]);
+    assert!(out.contains("R050") && !out.contains("partial"), "{out}");
+    // 0: no detection at all, and the summary says so.
+    let (code, out) = repeated_key(&["--duplicate-keys", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("R050"), "{out}");
+    assert!(
+        out.contains("Duplicate detection was off (--duplicate-keys 0)."),
+        "{out}"
+    );
+    // JSON says the same: no capacity, nothing tracked or untracked.
+    let (_, out) = repeated_key(&["--duplicate-keys", "0", "--format", "json"]);
+    let json = &out[out.find('{').unwrap()..=out.rfind('}').unwrap()];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(v["duplicates"]["capacity"], 0, "{out}");
+    assert_eq!(v["duplicates"]["untracked_records"], 0, "{out}");
+    // Past the largest table: a usage error naming the bound.
+    let (code, out) = repeated_key(&["--duplicate-keys", "99999999999"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("67108864"), "{out}");
+}

@@ -300,6 +300,7 @@ fn validate_args(args: &Args, table: Option<&TableInfo>) -> v::Args {
         max_errors: 1000,
         sample: None,
         threads: args.threads,
+        duplicate_keys: tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
         quiet: args.quiet,
         deny_warnings: false,
         separator: None,

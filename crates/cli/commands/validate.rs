@@ -39,6 +39,17 @@ pub(crate) struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub(crate) threads: Option<usize>,
+    /// Distinct record keys (dimensions, time, measure name) remembered to
+    /// find duplicate records across the load; 0 turns duplicate detection
+    /// off. The table takes 35-70 bytes per key (the default, 13 MiB);
+    /// past N keys, new ones are only compared with those tracked.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
+        value_parser = clap::value_parser!(u64).range(..=tsload_mapper::MAX_DUPLICATE_KEYS as u64)
+    )]
+    pub(crate) duplicate_keys: u64,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
@@ -472,6 +483,8 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             .max(1),
         sample_rows: args.sample,
         context: ctx,
+        duplicate_keys: usize::try_from(args.duplicate_keys)
+            .unwrap_or(tsload_mapper::MAX_DUPLICATE_KEYS),
         ..Options::default()
     };
     let pipeline = Pipeline::new(&model, &dialect, options)?;
@@ -854,12 +867,29 @@ impl<'a> Summary<'a> {
             );
         }
         let d = self.v.duplicates;
-        if d.saturated() {
+        if d.capacity == 0 {
+            let _ = writeln!(s, "\nDuplicate detection was off (--duplicate-keys 0).");
+        } else if d.saturated() {
             let _ = writeln!(
                 s,
-                "\nDuplicate detection was partial: {} distinct keys tracked, {} records past that were only compared.",
+                "\nDuplicate detection was partial: the table filled at {} distinct keys; {} later records were not remembered, so a duplicate among them goes unnoticed.",
                 d.tracked_keys, d.untracked_records
             );
+            // Distinct keys are at most the tracked ones plus the records
+            // past them.
+            let all = d.tracked_keys as u64 + d.untracked_records;
+            let max = tsload_mapper::MAX_DUPLICATE_KEYS as u64;
+            let _ = if all <= max {
+                writeln!(
+                    s,
+                    "    hint: --duplicate-keys {all} tracks them all (35-70 bytes of memory per key)"
+                )
+            } else {
+                writeln!(
+                    s,
+                    "    hint: --duplicate-keys {max} (the most) tracks more (35-70 bytes of memory per key)"
+                )
+            };
         }
         if let Some(nrec) = self.v.emitted {
             let _ = writeln!(

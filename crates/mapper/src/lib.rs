@@ -115,7 +115,7 @@ pub use check::{
 };
 pub use merge::{
     Counters, DEFAULT_DUPLICATE_KEYS, DupHorizon, DuplicateStats, Duplicates, FileMerger,
-    FileResult, ReasonLines, RuleCount, TaskTotals, bytes_metered_estimate,
+    FileResult, MAX_DUPLICATE_KEYS, ReasonLines, RuleCount, TaskTotals, bytes_metered_estimate,
 };
 pub use plan::{CheckContext, FUTURE_LIMIT_NS, Plan, TableRetention, Window, now_ns};
 pub use record::{

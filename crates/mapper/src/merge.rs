@@ -167,6 +167,10 @@ pub struct Duplicates {
 /// Default capacity of [`Duplicates`]: 3/4 of a 2^19-slot (12 MiB) table.
 pub const DEFAULT_DUPLICATE_KEYS: usize = (1 << 19) / 4 * 3;
 
+/// The largest capacity a command line may ask of [`Duplicates`]: a table
+/// of 2^27 slots, 3.25 GiB (reserved at once, backed as keys arrive).
+pub const MAX_DUPLICATE_KEYS: usize = 1 << 26;
+
 impl Default for Duplicates {
     fn default() -> Self {
         Self::new(DEFAULT_DUPLICATE_KEYS)

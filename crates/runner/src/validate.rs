@@ -78,7 +78,8 @@ pub struct Options {
     pub context: CheckContext,
     /// Reader tuning (its `threads` is overridden by [`Options::threads`]).
     pub read: ReadOptions,
-    /// Distinct keys remembered for duplicate detection (0 disables it).
+    /// Distinct keys remembered for duplicate detection (0 disables it,
+    /// whatever `context.detect_duplicates` says).
     pub duplicate_keys: usize,
 }
 
@@ -222,8 +223,13 @@ impl<'a> Pipeline<'a> {
     pub fn new(
         model: &'a DataModel,
         dialect: &'a CsvDialect,
-        options: Options,
+        mut options: Options,
     ) -> Result<Self, PipelineError> {
+        // No table, no duplicate detection: the checkers need not compute
+        // keys, and no record is counted untracked.
+        if options.duplicate_keys == 0 {
+            options.context.detect_duplicates = false;
+        }
         let threads = options.threads.max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
