@@ -6,9 +6,16 @@
 //! owned by [`S3Source`]. An object body is pumped by a tokio task into a
 //! bounded channel and read through [`BodyReader`], so at most a few SDK
 //! chunks are held in memory whatever the object's size.
+//!
+//! No call waits for ever: each page of a listing, the answer to
+//! `GetObject` and each next part of a body must arrive within the source's
+//! idle timeout ([`IDLE_TIMEOUT`] by default), else the input fails with an
+//! error that says so. Before, an endpoint that accepted the connection and
+//! never answered, or a body that stalled half-way, hung the run.
 
 use std::io::{self, Read};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -57,21 +64,61 @@ where
 pub struct S3Source {
     rt: tokio::runtime::Runtime,
     client: aws_sdk_s3::Client,
+    idle: Duration,
 }
+
+/// How long an S3 read may wait for its next bytes: a page of a listing,
+/// the answer to `GetObject` (its retries included), each next part of a
+/// body. S3 answers in milliseconds; two minutes leaves room for a slow
+/// link without hanging for ever on a dead one.
+pub const IDLE_TIMEOUT: Duration = Duration::from_mins(2);
 
 impl S3Source {
     /// Builds a client from the AWS settings (default credential chain).
     pub fn new(settings: &AwsSettings) -> io::Result<Self> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .thread_name("tsload-s3")
-            .build()?;
+        let rt = Self::runtime()?;
         let client = rt.block_on(async {
             let config = sdk_config(settings).await;
             s3_client(&config, settings)
         });
-        Ok(Self { rt, client })
+        Ok(Self {
+            rt,
+            client,
+            idle: IDLE_TIMEOUT,
+        })
+    }
+
+    /// A source over a client built by the caller (credentials, endpoint
+    /// and all).
+    pub fn with_client(client: aws_sdk_s3::Client) -> io::Result<Self> {
+        Ok(Self {
+            rt: Self::runtime()?,
+            client,
+            idle: IDLE_TIMEOUT,
+        })
+    }
+
+    /// The same source with another idle timeout (see [`IDLE_TIMEOUT`]).
+    #[must_use]
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
+    fn runtime() -> io::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .thread_name("tsload-s3")
+            .build()
+    }
+
+    /// The message of a call that got nothing within the idle timeout.
+    fn silent(&self, what: &str) -> String {
+        format!(
+            "no {what} from S3 within {} s (the endpoint accepted the connection but did not answer; check --s3-endpoint-url and the network)",
+            self.idle.as_secs_f64()
+        )
     }
 
     /// Every object under `prefix`, in key order (all pages).
@@ -85,7 +132,16 @@ impl S3Source {
                 .prefix(prefix)
                 .into_paginator()
                 .send();
-            while let Some(page) = pages.next().await {
+            loop {
+                let next = tokio::time::timeout(self.idle, pages.next())
+                    .await
+                    .map_err(|_| S3Error {
+                        what: "cannot list",
+                        bucket: bucket.to_owned(),
+                        key: prefix.to_owned(),
+                        message: self.silent("answer"),
+                    })?;
+                let Some(page) = next else { break };
                 let page = page.map_err(|e| S3Error {
                     what: "cannot list",
                     bucket: bucket.to_owned(),
@@ -108,20 +164,29 @@ impl S3Source {
 
     /// Opens an object for streaming.
     pub fn open(&self, bucket: &str, key: &str) -> Result<BodyReader, S3Error> {
+        let err = |message| S3Error {
+            what: "cannot read",
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message,
+        };
+        let send = self.client.get_object().bucket(bucket).key(key).send();
         let resp = self
             .rt
-            .block_on(self.client.get_object().bucket(bucket).key(key).send())
-            .map_err(|e| S3Error {
-                what: "cannot read",
-                bucket: bucket.to_owned(),
-                key: key.to_owned(),
-                message: describe(&e),
-            })?;
+            .block_on(async { tokio::time::timeout(self.idle, send).await })
+            .map_err(|_| err(self.silent("answer")))?
+            .map_err(|e| err(describe(&e)))?;
         let (tx, rx) = mpsc::sync_channel::<io::Result<Bytes>>(4);
         let mut body = resp.body;
+        let idle = self.idle;
+        let stalled = format!("s3://{bucket}/{key}: {}", self.silent("more of the object"));
         self.rt.spawn(async move {
             loop {
-                match body.try_next().await {
+                let Ok(next) = tokio::time::timeout(idle, body.try_next()).await else {
+                    let _ = tx.send(Err(io::Error::new(io::ErrorKind::TimedOut, stalled)));
+                    return;
+                };
+                match next {
                     Ok(Some(chunk)) => {
                         if tx.send(Ok(chunk)).is_err() {
                             return; // the reader was dropped
@@ -172,5 +237,78 @@ impl Read for BodyReader {
         buf[..n].copy_from_slice(&self.current[..n]);
         let _ = self.current.split_to(n);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    use super::*;
+
+    /// An endpoint that reads each request, writes `reply` and then says
+    /// nothing more, holding the connection open.
+    fn stalling_endpoint(reply: &'static [u8]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                std::thread::spawn(move || {
+                    let mut request = [0u8; 4096];
+                    let _ = conn.read(&mut request);
+                    let _ = conn.write_all(reply);
+                    let _ = conn.flush();
+                    std::thread::sleep(Duration::from_mins(1));
+                });
+            }
+        });
+        endpoint
+    }
+
+    fn source(endpoint: &str) -> S3Source {
+        use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .build();
+        S3Source::with_client(aws_sdk_s3::Client::from_conf(conf))
+            .unwrap()
+            .idle_timeout(Duration::from_millis(300))
+    }
+
+    #[test]
+    fn an_endpoint_that_never_answers_fails_the_call_in_time() {
+        let s3 = source(&stalling_endpoint(b""));
+        let start = Instant::now();
+        let e = s3.open("bucket", "data.csv").unwrap_err();
+        assert_eq!((e.what, e.key.as_str()), ("cannot read", "data.csv"));
+        assert!(e.message.contains("no answer from S3 within 0.3 s"), "{e}");
+        let e = s3.list("bucket", "prefix/").unwrap_err();
+        assert_eq!(e.what, "cannot list");
+        assert!(e.message.contains("no answer from S3 within 0.3 s"), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_body_that_stalls_half_way_fails_the_read() {
+        let s3 = source(&stalling_endpoint(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: text/csv\r\n\r\ntime,host\n",
+        ));
+        let mut body = s3.open("bucket", "data.csv").unwrap();
+        let mut got = Vec::new();
+        let e = body.read_to_end(&mut got).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(got, b"time,host\n");
+        let message = e.to_string();
+        assert!(
+            message.starts_with("s3://bucket/data.csv: no more of the object from S3 within 0.3 s"),
+            "{message}"
+        );
     }
 }
