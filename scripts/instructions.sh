@@ -45,7 +45,7 @@ if [ -n "${DUPLICATE_KEYS:-}" ]; then
     KEYS=(--duplicate-keys "$DUPLICATE_KEYS")
 fi
 valgrind --tool=callgrind --callgrind-out-file="$OUT" \
-    "$BIN" validate "$TASK" "$SLICE" --threads 1 --format json "${KEYS[@]}" >/dev/null 2>"$DATA/callgrind.log"
+    "$BIN" validate "$TASK" "$SLICE" --threads 1 --format json ${KEYS[@]+"${KEYS[@]}"} >/dev/null 2>"$DATA/callgrind.log"
 callgrind_annotate --inclusive=yes "$OUT" 2>/dev/null | python3 -c '
 import re, sys
 rows = int(sys.argv[1])

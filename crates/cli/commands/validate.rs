@@ -41,7 +41,7 @@ pub(crate) struct Args {
     pub(crate) threads: Option<usize>,
     /// Distinct record keys (dimensions, time, measure name) remembered to
     /// find duplicate records across the load; 0 turns duplicate detection
-    /// off. The table takes 35-70 bytes per key (the default, 13 MiB);
+    /// off. The table takes 35-70 bytes per key (13 MiB at the default);
     /// past N keys, new ones are only compared with those tracked.
     #[arg(
         long,

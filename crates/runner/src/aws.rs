@@ -51,15 +51,10 @@ pub fn s3_client(config: &aws_config::SdkConfig, settings: &AwsSettings) -> aws_
             b = b.force_path_style(true);
         }
     }
-    // A connection that cannot be made fails fast; reads are bounded by the
-    // source's idle timeout (`s3::IDLE_TIMEOUT`), not here: the SDK's read
-    // timeout counts from the start of a request, which would cut off the
-    // upload of a large part on a slow link.
-    b = b.timeout_config(
-        aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build(),
-    );
+    // Timeouts: the SDK's own connect timeout (3.1 s) stays; reads are
+    // bounded by `S3Source`'s idle timeout (`s3::IDLE_TIMEOUT`), not by the
+    // SDK's read timeout, which counts from the start of a request and
+    // would cut off the upload of a large part on a slow link.
     aws_sdk_s3::Client::from_conf(b.build())
 }
 

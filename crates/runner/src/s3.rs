@@ -14,7 +14,6 @@
 //! never answered, or a body that stalled half-way, hung the run.
 
 use std::io::{self, Read};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -113,10 +112,10 @@ impl S3Source {
             .build()
     }
 
-    /// The message of a call that got nothing within the idle timeout.
-    fn silent(&self, what: &str) -> String {
+    /// The message of a request S3 did not answer within the idle timeout.
+    fn unanswered(&self) -> String {
         format!(
-            "no {what} from S3 within {} s (the endpoint accepted the connection but did not answer; check --s3-endpoint-url and the network)",
+            "S3 did not answer within {} s (check the network, and the endpoint if one is set)",
             self.idle.as_secs_f64()
         )
     }
@@ -139,7 +138,7 @@ impl S3Source {
                         what: "cannot list",
                         bucket: bucket.to_owned(),
                         key: prefix.to_owned(),
-                        message: self.silent("answer"),
+                        message: self.unanswered(),
                     })?;
                 let Some(page) = next else { break };
                 let page = page.map_err(|e| S3Error {
@@ -174,27 +173,37 @@ impl S3Source {
         let resp = self
             .rt
             .block_on(async { tokio::time::timeout(self.idle, send).await })
-            .map_err(|_| err(self.silent("answer")))?
+            .map_err(|_| err(self.unanswered()))?
             .map_err(|e| err(describe(&e)))?;
-        let (tx, rx) = mpsc::sync_channel::<io::Result<Bytes>>(4);
+        // A tokio channel: the task awaits room in it instead of blocking
+        // the runtime's one worker thread, whose timers (this body's and
+        // other objects') must keep running.
+        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(4);
         let mut body = resp.body;
         let idle = self.idle;
-        let stalled = format!("s3://{bucket}/{key}: {}", self.silent("more of the object"));
         self.rt.spawn(async move {
+            let mut received = 0u64;
             loop {
                 let Ok(next) = tokio::time::timeout(idle, body.try_next()).await else {
-                    let _ = tx.send(Err(io::Error::new(io::ErrorKind::TimedOut, stalled)));
+                    let message = format!(
+                        "the object stopped arriving after {received} bytes: nothing more from S3 within {} s",
+                        idle.as_secs_f64()
+                    );
+                    let _ = tx
+                        .send(Err(io::Error::new(io::ErrorKind::TimedOut, message)))
+                        .await;
                     return;
                 };
                 match next {
                     Ok(Some(chunk)) => {
-                        if tx.send(Ok(chunk)).is_err() {
+                        received += chunk.len() as u64;
+                        if tx.send(Ok(chunk)).await.is_err() {
                             return; // the reader was dropped
                         }
                     }
                     Ok(None) => return,
                     Err(e) => {
-                        let _ = tx.send(Err(io::Error::other(e)));
+                        let _ = tx.send(Err(io::Error::other(e))).await;
                         return;
                     }
                 }
@@ -203,6 +212,7 @@ impl S3Source {
         Ok(BodyReader {
             rx,
             current: Bytes::new(),
+            failed: None,
         })
     }
 
@@ -217,20 +227,30 @@ impl S3Source {
     }
 }
 
-/// A synchronous `Read` over an S3 object body.
+/// A synchronous `Read` over an S3 object body. Read it outside any tokio
+/// runtime (it blocks). Once reading failed, every later read fails the
+/// same way: a cut-off object never reads as complete.
 #[derive(Debug)]
 pub struct BodyReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
+    rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
     current: Bytes,
+    /// The error reading stopped at.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 impl Read for BodyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some((kind, message)) = &self.failed {
+            return Err(io::Error::new(*kind, message.clone()));
+        }
         while self.current.is_empty() {
-            match self.rx.recv() {
-                Ok(Ok(b)) => self.current = b,
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
+            match self.rx.blocking_recv() {
+                Some(Ok(b)) => self.current = b,
+                Some(Err(e)) => {
+                    self.failed = Some((e.kind(), e.to_string()));
+                    return Err(e);
+                }
+                None => return Ok(0),
             }
         }
         let n = buf.len().min(self.current.len());
@@ -288,10 +308,16 @@ mod tests {
         let start = Instant::now();
         let e = s3.open("bucket", "data.csv").unwrap_err();
         assert_eq!((e.what, e.key.as_str()), ("cannot read", "data.csv"));
-        assert!(e.message.contains("no answer from S3 within 0.3 s"), "{e}");
+        assert!(
+            e.message.starts_with("S3 did not answer within 0.3 s"),
+            "{e}"
+        );
         let e = s3.list("bucket", "prefix/").unwrap_err();
         assert_eq!(e.what, "cannot list");
-        assert!(e.message.contains("no answer from S3 within 0.3 s"), "{e}");
+        assert!(
+            e.message.starts_with("S3 did not answer within 0.3 s"),
+            "{e}"
+        );
         assert!(start.elapsed() < Duration::from_secs(10));
     }
 
@@ -305,10 +331,12 @@ mod tests {
         let e = body.read_to_end(&mut got).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
         assert_eq!(got, b"time,host\n");
-        let message = e.to_string();
-        assert!(
-            message.starts_with("s3://bucket/data.csv: no more of the object from S3 within 0.3 s"),
-            "{message}"
+        assert_eq!(
+            e.to_string(),
+            "the object stopped arriving after 10 bytes: nothing more from S3 within 0.3 s"
         );
+        // A cut-off object never reads as complete.
+        let again = body.read(&mut [0u8; 16]).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::TimedOut);
     }
 }
