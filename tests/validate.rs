@@ -605,3 +605,30 @@ fn duplicate_keys_bounds_the_table_and_the_hint_gives_the_size_that_tracks_all()
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("67108864"), "{out}");
 }
+
+/// `validate` takes the AWS arguments of the task commands, `--verbose`
+/// included: the settings on stderr, the summary on stdout unchanged.
+#[test]
+fn verbose_prints_the_aws_settings_on_stderr() {
+    let args = [
+        "validate",
+        "fixtures/valid/multi-measure-hosts/task.json",
+        "fixtures/valid/multi-measure-hosts/data.csv",
+        "--now",
+        "2024-05-07T00:00:00Z",
+        "--region",
+        "eu-west-1",
+        "--s3-endpoint-url",
+        "http://127.0.0.1:9",
+    ];
+    let plain = tsload(&args).output().unwrap();
+    let verbose = tsload(&[&args[..], &["--verbose"]].concat())
+        .output()
+        .unwrap();
+    assert_eq!(verbose.status.code(), Some(0));
+    assert_eq!(verbose.stdout, plain.stdout);
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(stderr.contains("region: eu-west-1\n"), "{stderr}");
+    assert!(stderr.contains("s3 endpoint: http://127.0.0.1:9\n"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains("region:"));
+}

@@ -1,6 +1,7 @@
 //! The `tsload` command line: arguments, settings, printing and progress.
 //! Everything else lives in the library crates under `crates/`.
 
+mod aws;
 mod cli;
 mod commands;
 mod exit;

@@ -10,6 +10,7 @@ use tsload_runner::submit::plan;
 
 use super::submit::{explain_reports, explanation_text, read_report, resolve_local, runtime};
 use super::validate::{self as v, Fatal};
+use crate::aws::AwsArgs;
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
@@ -48,7 +49,7 @@ pub(crate) struct Args {
     pub(crate) describe_table: bool,
 
     #[command(flatten)]
-    pub(crate) aws: super::submit::AwsArgs,
+    pub(crate) aws: crate::aws::AwsArgs,
 }
 
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -85,10 +86,11 @@ fn validate_args(args: &Args) -> v::Args {
         magnetic_retention_days: args.magnetic_retention_days,
         magnetic_writes: args.magnetic_writes,
         describe_table: args.describe_table,
-        profile: args.aws.profile.clone(),
-        region: args.aws.region.clone(),
-        s3_endpoint_url: args.aws.s3_endpoint_url.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
+        // The command printed `--verbose` itself, if asked.
+        aws: AwsArgs {
+            verbose: false,
+            ..args.aws.clone()
+        },
     }
 }
 
@@ -111,7 +113,7 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     };
     let dialect = v::dialect(&vargs, &loaded)?;
     let (model, _) = v::data_model(&loaded, &aws)?;
-    let ctx = v::context(&vargs, &loaded, &aws)?;
+    let ctx = v::context(&vargs, &loaded)?;
     let mut s3 = None;
     let inputs = v::inputs(&vargs, &loaded, &mut s3, &aws)?;
     let paths: Vec<PathBuf> = inputs

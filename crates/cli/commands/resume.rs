@@ -6,8 +6,9 @@ use tsload_model::wire::BatchLoadStatus;
 use tsload_runner::submit::api::BatchLoadApi;
 use tsload_runner::submit::run::{Clock, SystemClock};
 
-use super::submit::{AwsArgs, connect, reattach_hint, runtime, time};
+use super::submit::{connect, reattach_hint, runtime, time};
 use super::validate::Fatal;
+use crate::aws::AwsArgs;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 

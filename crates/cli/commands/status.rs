@@ -5,8 +5,9 @@
 use tsload_model::wire::{BatchLoadStatus, DescribeBatchLoadTaskResponse};
 use tsload_runner::submit::api::BatchLoadApi;
 
-use super::submit::{AwsArgs, connect, progress_lines, runtime, time};
+use super::submit::{connect, progress_lines, runtime, time};
 use super::validate::Fatal;
+use crate::aws::AwsArgs;
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tsload_model::wire::{BatchLoadStatus, BatchLoadTaskDescription, CreateBatchLoadTaskRequest};
-use tsload_runner::aws::AwsSettings;
 use tsload_runner::error_report::ErrorReport;
 use tsload_runner::input::{self, Input};
 use tsload_runner::submit::api::{ApiError, BatchLoadApi, ErrorKind, TableSpec};
@@ -30,52 +29,15 @@ use tsload_runner::submit::token::{self, Fingerprint};
 use tsload_runner::submit::upload::{
     self, LocalObject, PieceRef, UploadOptions, UploadProgress, Uploaded,
 };
-use tsload_runner::timestream::{TableInfo, TimestreamSettings};
+use tsload_runner::timestream::TableInfo;
 use tsload_runner::validate::{Options, Pipeline};
 
 use super::validate::{self as v, Fatal};
+use crate::aws::AwsArgs;
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;
 use crate::progress::Bar;
-
-/// AWS arguments shared by the task commands.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct AwsArgs {
-    /// AWS profile (as the AWS CLI's `--profile`).
-    #[arg(long, env = "AWS_PROFILE", help_heading = "AWS")]
-    pub(crate) profile: Option<String>,
-    /// AWS region.
-    #[arg(long, help_heading = "AWS")]
-    pub(crate) region: Option<String>,
-    /// Timestream Write endpoint (default: `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`,
-    /// then endpoint discovery); endpoint discovery is off when it is set.
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
-    pub(crate) endpoint_url: Option<String>,
-    /// S3 endpoint (default: `AWS_ENDPOINT_URL_S3`, then AWS).
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
-    pub(crate) s3_endpoint_url: Option<String>,
-    /// Print the effective region, profile and endpoints (never credentials).
-    #[arg(long, short = 'v', help_heading = "AWS")]
-    pub(crate) verbose: bool,
-}
-
-impl AwsArgs {
-    pub(crate) fn settings(&self) -> AwsSettings {
-        AwsSettings {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            s3_endpoint: self.s3_endpoint_url.clone(),
-        }
-    }
-
-    pub(crate) fn timestream(&self) -> TimestreamSettings {
-        TimestreamSettings {
-            aws: self.settings(),
-            endpoint_url: self.endpoint_url.clone(),
-        }
-    }
-}
 
 /// Polling arguments shared by `submit` and `wait`.
 #[derive(Debug, Clone, clap::Args)]
@@ -245,40 +207,13 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
         .build()?)
 }
 
-/// What `--verbose` prints: region, profile and endpoints, never credentials.
-async fn describe_settings(aws: &AwsArgs) -> String {
-    let s = aws.settings();
-    let config = tsload_runner::aws::sdk_config(&s).await;
-    let region = config.region().map_or_else(
-        || "(none: set --region or AWS_REGION)".to_owned(),
-        ToString::to_string,
-    );
-    let profile = aws
-        .profile
-        .clone()
-        .unwrap_or_else(|| "(default chain)".to_owned());
-    let ts = match aws.timestream().endpoint() {
-        Some(url) => format!("{url} (endpoint discovery off)"),
-        None => format!(
-            "endpoint discovery through https://ingest.timestream.{}.amazonaws.com",
-            config.region().map_or("<region>", |r| r.as_ref())
-        ),
-    };
-    let s3 = s
-        .s3_endpoint
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
-        .unwrap_or_else(|| "AWS default".to_owned());
-    format!("region: {region}\nprofile: {profile}\ntimestream endpoint: {ts}\ns3 endpoint: {s3}\n")
-}
-
 /// The API and an S3 client for `aws`, with `--verbose` printed.
 pub(crate) async fn connect(
     aws: &AwsArgs,
     printer: &Printer,
 ) -> Result<(SdkApi, aws_sdk_s3::Client), Fatal> {
     if aws.verbose {
-        printer.err(&describe_settings(aws).await);
+        printer.err(&aws.describe().await);
     }
     let api = SdkApi::connect(&aws.timestream())
         .await
@@ -313,10 +248,11 @@ fn validate_args(args: &Args, table: Option<&TableInfo>) -> v::Args {
         magnetic_retention_days: r.map(|r| r.magnetic_store_retention_days),
         magnetic_writes: r.is_some_and(|r| r.magnetic_store_writes),
         describe_table: false,
-        profile: args.aws.profile.clone(),
-        region: args.aws.region.clone(),
-        s3_endpoint_url: args.aws.s3_endpoint_url.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
+        // The command printed `--verbose` itself, if asked.
+        aws: AwsArgs {
+            verbose: false,
+            ..args.aws.clone()
+        },
     }
 }
 
@@ -875,7 +811,7 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let dialect = v::dialect(&vargs, &loaded)?;
     let (model, model_diags) = v::data_model(&loaded, &aws)?;
     task_diags.extend(model_diags);
-    let mut ctx = v::context(&vargs, &loaded, &aws)?;
+    let mut ctx = v::context(&vargs, &loaded)?;
     ctx.required_dimensions
         .clone_from(&info.required_dimensions);
     let mut s3src = None;

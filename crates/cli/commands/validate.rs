@@ -90,19 +90,9 @@ pub(crate) struct Args {
     #[arg(long, help_heading = "Ingestion window")]
     pub(crate) describe_table: bool,
 
-    /// AWS profile (as the AWS CLI's `--profile`).
-    #[arg(long, env = "AWS_PROFILE", help_heading = "AWS")]
-    pub(crate) profile: Option<String>,
-    /// AWS region.
-    #[arg(long, help_heading = "AWS")]
-    pub(crate) region: Option<String>,
-    /// S3 endpoint (default: `AWS_ENDPOINT_URL_S3`, then AWS).
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
-    pub(crate) s3_endpoint_url: Option<String>,
-    /// Timestream Write endpoint for `--describe-table` (default:
-    /// `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`, then endpoint discovery).
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
-    pub(crate) endpoint_url: Option<String>,
+    /// S3 (inputs) and Timestream (`--describe-table`) settings.
+    #[command(flatten)]
+    pub(crate) aws: crate::aws::AwsArgs,
 }
 
 use std::io::Read;
@@ -175,11 +165,7 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
 }
 
 pub(crate) fn aws_settings(args: &Args) -> AwsSettings {
-    AwsSettings {
-        profile: args.profile.clone(),
-        region: args.region.clone(),
-        s3_endpoint: args.s3_endpoint_url.clone(),
-    }
+    args.aws.settings()
 }
 
 /// Loads and checks the task; `Err(status)` when the command must stop.
@@ -278,11 +264,7 @@ pub(crate) fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal>
     Ok(CsvDialect::from_wire(Some(&config))?)
 }
 
-pub(crate) fn context(
-    args: &Args,
-    loaded: &Loaded,
-    s3: &AwsSettings,
-) -> Result<CheckContext, Fatal> {
+pub(crate) fn context(args: &Args, loaded: &Loaded) -> Result<CheckContext, Fatal> {
     let mut ctx = CheckContext {
         max_findings: args.max_errors,
         record_version: loaded.request.record_version.unwrap_or(1),
@@ -342,10 +324,7 @@ pub(crate) fn context(
                         .into(),
                 )),
             };
-        let settings = tsload_runner::timestream::TimestreamSettings {
-            aws: s3.clone(),
-            endpoint_url: args.endpoint_url.clone(),
-        };
+        let settings = args.aws.timestream();
         let info =
             tsload_runner::timestream::describe_table(&settings, &db, &table).map_err(|e| {
                 Fatal(format!(
@@ -456,10 +435,14 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Err(Err(fatal)) => return Err(fatal),
     };
     let aws = aws_settings(args);
+    if args.aws.verbose {
+        let settings = super::submit::runtime()?.block_on(args.aws.describe());
+        printer.err(&settings);
+    }
     let dialect = dialect(args, &loaded)?;
     let (model, model_diags) = data_model(&loaded, &aws)?;
     task_diags.extend(model_diags);
-    let ctx = context(args, &loaded, &aws)?;
+    let ctx = context(args, &loaded)?;
     let mut s3 = None;
     let inputs = inputs(args, &loaded, &mut s3, &aws)?;
     let quota = input::check_quotas(&inputs);

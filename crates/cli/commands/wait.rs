@@ -10,10 +10,11 @@ use tsload_runner::submit::report::{self, FoundReport};
 use tsload_runner::submit::run::{Job, Outcome};
 
 use super::submit::{
-    AwsArgs, PollArgs, TaskProgress, connect, explain_reports, finished_json, finished_text,
-    reattach_hint, resolve_local, run_jobs, runtime, status_of,
+    PollArgs, TaskProgress, connect, explain_reports, finished_json, finished_text, reattach_hint,
+    resolve_local, run_jobs, runtime, status_of,
 };
 use super::validate::{Fatal, Inputs};
+use crate::aws::AwsArgs;
 use crate::cli::Format;
 use crate::exit::ExitStatus;
 use crate::printer::Printer;

@@ -1,0 +1,75 @@
+//! AWS arguments shared by the commands that reach AWS (`validate` for S3
+//! inputs and `--describe-table`, and the task commands), as the AWS CLI
+//! has them.
+
+use tsload_runner::aws::AwsSettings;
+use tsload_runner::timestream::TimestreamSettings;
+
+/// AWS arguments: profile, region, endpoints, `--verbose`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct AwsArgs {
+    /// AWS profile (as the AWS CLI's `--profile`).
+    #[arg(long, env = "AWS_PROFILE", help_heading = "AWS")]
+    pub(crate) profile: Option<String>,
+    /// AWS region.
+    #[arg(long, help_heading = "AWS")]
+    pub(crate) region: Option<String>,
+    /// Timestream Write endpoint (default: `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`,
+    /// then endpoint discovery); endpoint discovery is off when it is set.
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub(crate) endpoint_url: Option<String>,
+    /// S3 endpoint (default: `AWS_ENDPOINT_URL_S3`, then AWS).
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub(crate) s3_endpoint_url: Option<String>,
+    /// Print the effective region, profile and endpoints (never credentials).
+    #[arg(long, short = 'v', help_heading = "AWS")]
+    pub(crate) verbose: bool,
+}
+
+impl AwsArgs {
+    /// Profile, region and S3 endpoint, for the runner.
+    pub(crate) fn settings(&self) -> AwsSettings {
+        AwsSettings {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            s3_endpoint: self.s3_endpoint_url.clone(),
+        }
+    }
+
+    /// The settings of a Timestream Write client.
+    pub(crate) fn timestream(&self) -> TimestreamSettings {
+        TimestreamSettings {
+            aws: self.settings(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+
+    /// What `--verbose` prints: region, profile and endpoints, never credentials.
+    pub(crate) async fn describe(&self) -> String {
+        let s = self.settings();
+        let config = tsload_runner::aws::sdk_config(&s).await;
+        let region = config.region().map_or_else(
+            || "(none: set --region or AWS_REGION)".to_owned(),
+            ToString::to_string,
+        );
+        let profile = self
+            .profile
+            .clone()
+            .unwrap_or_else(|| "(default chain)".to_owned());
+        let ts = match self.timestream().endpoint() {
+            Some(url) => format!("{url} (endpoint discovery off)"),
+            None => format!(
+                "endpoint discovery through https://ingest.timestream.{}.amazonaws.com",
+                config.region().map_or("<region>", |r| r.as_ref())
+            ),
+        };
+        let s3 = s
+            .s3_endpoint
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
+            .unwrap_or_else(|| "AWS default".to_owned());
+        format!(
+            "region: {region}\nprofile: {profile}\ntimestream endpoint: {ts}\ns3 endpoint: {s3}\n"
+        )
+    }
+}
