@@ -629,6 +629,9 @@ fn verbose_prints_the_aws_settings_on_stderr() {
     assert_eq!(verbose.stdout, plain.stdout);
     let stderr = String::from_utf8_lossy(&verbose.stderr);
     assert!(stderr.contains("region: eu-west-1\n"), "{stderr}");
-    assert!(stderr.contains("s3 endpoint: http://127.0.0.1:9\n"), "{stderr}");
+    assert!(
+        stderr.contains("s3 endpoint: http://127.0.0.1:9\n"),
+        "{stderr}"
+    );
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("region:"));
 }

@@ -32,21 +32,9 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: Format,
 
-    /// Reference time of the ingestion window (RFC 3339; default now).
-    #[arg(long, value_name = "RFC3339", help_heading = "Ingestion window")]
-    pub(crate) now: Option<String>,
-    /// The table's memory store retention, in hours.
-    #[arg(long, value_name = "N", help_heading = "Ingestion window")]
-    pub(crate) memory_retention_hours: Option<u64>,
-    /// The table's magnetic store retention, in days.
-    #[arg(long, value_name = "N", help_heading = "Ingestion window")]
-    pub(crate) magnetic_retention_days: Option<u64>,
-    /// The table has magnetic store writes enabled.
-    #[arg(long, help_heading = "Ingestion window")]
-    pub(crate) magnetic_writes: bool,
-    /// Read retention and the partition key from the table (DescribeTable).
-    #[arg(long, help_heading = "Ingestion window")]
-    pub(crate) describe_table: bool,
+    /// The ingestion window the local check uses.
+    #[command(flatten)]
+    pub(crate) window: v::WindowArgs,
 
     #[command(flatten)]
     pub(crate) aws: crate::aws::AwsArgs,
@@ -81,11 +69,7 @@ fn validate_args(args: &Args) -> v::Args {
         escape: None,
         null_value: None,
         trim: false,
-        now: args.now.clone(),
-        memory_retention_hours: args.memory_retention_hours,
-        magnetic_retention_days: args.magnetic_retention_days,
-        magnetic_writes: args.magnetic_writes,
-        describe_table: args.describe_table,
+        window: args.window.clone(),
         // The command printed `--verbose` itself, if asked.
         aws: AwsArgs {
             verbose: false,

@@ -243,11 +243,13 @@ fn validate_args(args: &Args, table: Option<&TableInfo>) -> v::Args {
         escape: None,
         null_value: None,
         trim: false,
-        now: args.now.clone(),
-        memory_retention_hours: r.map(|r| r.memory_store_retention_hours),
-        magnetic_retention_days: r.map(|r| r.magnetic_store_retention_days),
-        magnetic_writes: r.is_some_and(|r| r.magnetic_store_writes),
-        describe_table: false,
+        window: v::WindowArgs {
+            now: args.now.clone(),
+            memory_retention_hours: r.map(|r| r.memory_store_retention_hours),
+            magnetic_retention_days: r.map(|r| r.magnetic_store_retention_days),
+            magnetic_writes: r.is_some_and(|r| r.magnetic_store_writes),
+            describe_table: false,
+        },
         // The command printed `--verbose` itself, if asked.
         aws: AwsArgs {
             verbose: false,

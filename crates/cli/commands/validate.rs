@@ -73,6 +73,19 @@ pub(crate) struct Args {
     #[arg(long, help_heading = "Dialect (bare data model only)")]
     pub(crate) trim: bool,
 
+    /// The ingestion window rows are checked against.
+    #[command(flatten)]
+    pub(crate) window: WindowArgs,
+
+    /// S3 (inputs) and Timestream (`--describe-table`) settings.
+    #[command(flatten)]
+    pub(crate) aws: crate::aws::AwsArgs,
+}
+
+/// The ingestion window: its reference time and the table's retention
+/// (`validate` and `explain`).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct WindowArgs {
     /// Reference time of the ingestion window (RFC 3339; default now).
     #[arg(long, value_name = "RFC3339", help_heading = "Ingestion window")]
     pub(crate) now: Option<String>,
@@ -89,10 +102,6 @@ pub(crate) struct Args {
     /// target table (DescribeTable).
     #[arg(long, help_heading = "Ingestion window")]
     pub(crate) describe_table: bool,
-
-    /// S3 (inputs) and Timestream (`--describe-table`) settings.
-    #[command(flatten)]
-    pub(crate) aws: crate::aws::AwsArgs,
 }
 
 use std::io::Read;
@@ -265,12 +274,13 @@ pub(crate) fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal>
 }
 
 pub(crate) fn context(args: &Args, loaded: &Loaded) -> Result<CheckContext, Fatal> {
+    let w = &args.window;
     let mut ctx = CheckContext {
         max_findings: args.max_errors,
         record_version: loaded.request.record_version.unwrap_or(1),
         ..CheckContext::default()
     };
-    if let Some(now) = &args.now {
+    if let Some(now) = &w.now {
         let t = chrono::DateTime::parse_from_rfc3339(now).map_err(|e| {
             Fatal(format!(
                 "`--now {now}`: not an RFC 3339 time ({e}); e.g. 2024-05-01T12:00:00Z"
@@ -280,20 +290,20 @@ pub(crate) fn context(args: &Args, loaded: &Loaded) -> Result<CheckContext, Fata
             .timestamp_nanos_opt()
             .ok_or_else(|| Fatal(format!("`--now {now}` is outside 1677..2262")))?;
     }
-    let flags = args.memory_retention_hours.is_some()
-        || args.magnetic_retention_days.is_some()
-        || args.magnetic_writes;
-    if flags && args.describe_table {
+    let flags = w.memory_retention_hours.is_some()
+        || w.magnetic_retention_days.is_some()
+        || w.magnetic_writes;
+    if flags && w.describe_table {
         return Err(Fatal(
             "give either `--describe-table` or the retention flags, not both".into(),
         ));
     }
     if flags {
         let d = TableRetention::default();
-        let memory = args
+        let memory = w
             .memory_retention_hours
             .unwrap_or(d.memory_store_retention_hours);
-        let magnetic = args
+        let magnetic = w
             .magnetic_retention_days
             .unwrap_or(d.magnetic_store_retention_days);
         if !(1..=8766).contains(&memory) {
@@ -309,10 +319,10 @@ pub(crate) fn context(args: &Args, loaded: &Loaded) -> Result<CheckContext, Fata
         ctx.table = Some(TableRetention {
             memory_store_retention_hours: memory,
             magnetic_store_retention_days: magnetic,
-            magnetic_store_writes: args.magnetic_writes,
+            magnetic_store_writes: w.magnetic_writes,
         });
     }
-    if args.describe_table {
+    if w.describe_table {
         let (db, table) =
             match (
                 &loaded.request.target_database_name,
