@@ -860,3 +860,28 @@ fn large_files_are_uploaded_as_pieces_and_explained_in_their_own_lines() {
     assert_eq!(range["findings"][0]["line"], 6);
     assert_eq!(range["agreement"], "agrees");
 }
+
+/// The pre-flight's summary hints at `--duplicate-keys`, so `submit` takes
+/// it: a table of 1 key leaves the repeat after it unnoticed and says so,
+/// with the size that would track every key.
+#[test]
+fn submit_takes_the_duplicate_table_size_its_preflight_hints_at() {
+    let env = Env::start(seeded());
+    let t = now_ms();
+    let a = env.write(
+        "a.csv",
+        &[
+            ("h1", t, "1", "1"),
+            ("h2", t + 1, "1", "1"),
+            ("h2", t + 1, "2", "1"),
+        ],
+    );
+    let (code, out, _) = env.submit(&[&a], &["--no-wait", "--duplicate-keys", "1"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Duplicate detection was partial"), "{out}");
+    assert!(
+        out.contains("hint: --duplicate-keys 3 tracks them all"),
+        "{out}"
+    );
+    assert!(!out.contains("R050"), "{out}");
+}

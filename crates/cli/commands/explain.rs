@@ -61,7 +61,7 @@ fn validate_args(args: &Args) -> v::Args {
         max_errors: 100_000,
         sample: None,
         threads: None,
-        duplicate_keys: tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
+        duplicates: v::DuplicateArgs::default(),
         quiet: true,
         deny_warnings: false,
         separator: None,

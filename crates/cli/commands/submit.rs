@@ -116,6 +116,9 @@ pub(crate) struct Args {
     /// Worker threads of the pre-flight validation (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub(crate) threads: Option<usize>,
+    /// The pre-flight's duplicate table (as `validate --duplicate-keys`).
+    #[command(flatten)]
+    pub(crate) duplicates: v::DuplicateArgs,
     /// Reference time of the ingestion window (RFC 3339; default now).
     #[arg(long, value_name = "RFC3339")]
     pub(crate) now: Option<String>,
@@ -235,7 +238,7 @@ fn validate_args(args: &Args, table: Option<&TableInfo>) -> v::Args {
         max_errors: 1000,
         sample: None,
         threads: args.threads,
-        duplicate_keys: tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
+        duplicates: args.duplicates,
         quiet: args.quiet,
         deny_warnings: false,
         separator: None,
@@ -845,6 +848,7 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1),
         context: ctx.clone(),
+        duplicate_keys: args.duplicates.capacity(),
         ..Options::default()
     };
     let pipeline = Pipeline::new(&model, &dialect, options)?;

@@ -39,17 +39,9 @@ pub(crate) struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub(crate) threads: Option<usize>,
-    /// Distinct record keys (dimensions, time, measure name) remembered to
-    /// find duplicate records across the load; 0 turns duplicate detection
-    /// off. The table takes 35-70 bytes per key (13 MiB at the default);
-    /// past N keys, new ones are only compared with those tracked.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
-        value_parser = clap::value_parser!(u64).range(..=tsload_mapper::MAX_DUPLICATE_KEYS as u64)
-    )]
-    pub(crate) duplicate_keys: u64,
+    /// The duplicate table's size.
+    #[command(flatten)]
+    pub(crate) duplicates: DuplicateArgs,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
@@ -80,6 +72,38 @@ pub(crate) struct Args {
     /// S3 (inputs) and Timestream (`--describe-table`) settings.
     #[command(flatten)]
     pub(crate) aws: crate::aws::AwsArgs,
+}
+
+/// The size of the duplicate-key table (`validate`, and `submit`'s
+/// pre-flight, whose summary hints at it).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct DuplicateArgs {
+    /// Distinct record keys (dimensions, time, measure name) remembered to
+    /// find duplicate records across the load; 0 turns duplicate detection
+    /// off. The table takes 35-70 bytes per key (13 MiB at the default);
+    /// past N keys, new ones are only compared with those tracked.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
+        value_parser = clap::value_parser!(u64).range(..=tsload_mapper::MAX_DUPLICATE_KEYS as u64)
+    )]
+    pub(crate) duplicate_keys: u64,
+}
+
+impl Default for DuplicateArgs {
+    fn default() -> Self {
+        Self {
+            duplicate_keys: tsload_mapper::DEFAULT_DUPLICATE_KEYS as u64,
+        }
+    }
+}
+
+impl DuplicateArgs {
+    /// The capacity for [`Options::duplicate_keys`].
+    pub(crate) fn capacity(self) -> usize {
+        usize::try_from(self.duplicate_keys).unwrap_or(tsload_mapper::MAX_DUPLICATE_KEYS)
+    }
 }
 
 /// The ingestion window: its reference time and the table's retention
@@ -476,8 +500,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             .max(1),
         sample_rows: args.sample,
         context: ctx,
-        duplicate_keys: usize::try_from(args.duplicate_keys)
-            .unwrap_or(tsload_mapper::MAX_DUPLICATE_KEYS),
+        duplicate_keys: args.duplicates.capacity(),
         ..Options::default()
     };
     let pipeline = Pipeline::new(&model, &dialect, options)?;
