@@ -886,45 +886,21 @@ fn to_in_record(r: &tsload_mapper::WriteRecord) -> InRecord {
             .collect(),
         measure_name: Some(r.measure_name.clone()),
         measure_value: r.measure_value.clone(),
-        measure_value_type: Some(value_type(r.measure_value_type).to_owned()),
+        measure_value_type: Some(r.measure_value_type.as_str().to_owned()),
         measure_values: r.measure_values.as_ref().map(|v| {
             v.iter()
                 .map(|m| {
                     (
                         m.name.clone(),
                         m.value.clone(),
-                        value_type(m.value_type).to_owned(),
+                        m.value_type.as_str().to_owned(),
                     )
                 })
                 .collect()
         }),
         time: Some(r.time.clone()),
-        time_unit: Some(time_unit(r.time_unit).to_owned()),
+        time_unit: Some(r.time_unit.as_str().to_owned()),
         version: Some(r.version),
-    }
-}
-
-/// The wire name of a record's `MeasureValueType`.
-fn value_type(t: tsload_mapper::MeasureValueType) -> &'static str {
-    use tsload_mapper::MeasureValueType as T;
-    match t {
-        T::Double => "DOUBLE",
-        T::Bigint => "BIGINT",
-        T::Varchar => "VARCHAR",
-        T::Boolean => "BOOLEAN",
-        T::Timestamp => "TIMESTAMP",
-        T::Multi => "MULTI",
-    }
-}
-
-/// The wire name of a record's `TimeUnit`.
-fn time_unit(t: tsload_mapper::RecordTimeUnit) -> &'static str {
-    use tsload_mapper::RecordTimeUnit as U;
-    match t {
-        U::Seconds => "SECONDS",
-        U::Milliseconds => "MILLISECONDS",
-        U::Microseconds => "MICROSECONDS",
-        U::Nanoseconds => "NANOSECONDS",
     }
 }
 
@@ -1376,25 +1352,6 @@ pub fn report_key(prefix: Option<&str>, task_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wire_names_match_the_mappers_serde_names() {
-        use tsload_mapper::{MeasureValueType as T, RecordTimeUnit as U};
-        let serde_name = |v: serde_json::Value| v.as_str().unwrap().to_owned();
-        for t in [
-            T::Double,
-            T::Bigint,
-            T::Varchar,
-            T::Boolean,
-            T::Timestamp,
-            T::Multi,
-        ] {
-            assert_eq!(value_type(t), serde_name(serde_json::to_value(t).unwrap()));
-        }
-        for u in [U::Seconds, U::Milliseconds, U::Microseconds, U::Nanoseconds] {
-            assert_eq!(time_unit(u), serde_name(serde_json::to_value(u).unwrap()));
-        }
-    }
 
     #[test]
     fn rejected_lines_become_coalesced_ranges() {

@@ -28,6 +28,20 @@ pub enum MeasureValueType {
     Multi,
 }
 
+impl MeasureValueType {
+    /// The name the API (and serde) gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Double => ScalarType::Double.as_str(),
+            Self::Bigint => ScalarType::Bigint.as_str(),
+            Self::Varchar => ScalarType::Varchar.as_str(),
+            Self::Boolean => ScalarType::Boolean.as_str(),
+            Self::Timestamp => ScalarType::Timestamp.as_str(),
+            Self::Multi => "MULTI",
+        }
+    }
+}
+
 impl From<ScalarType> for MeasureValueType {
     fn from(t: ScalarType) -> Self {
         match t {
@@ -52,6 +66,24 @@ pub enum RecordTimeUnit {
     Microseconds,
     /// 1 ns.
     Nanoseconds,
+}
+
+impl RecordTimeUnit {
+    /// The name the API (and serde) gives it.
+    pub fn as_str(self) -> &'static str {
+        TimeUnit::from(self).as_str()
+    }
+}
+
+impl From<RecordTimeUnit> for TimeUnit {
+    fn from(t: RecordTimeUnit) -> Self {
+        match t {
+            RecordTimeUnit::Seconds => Self::Seconds,
+            RecordTimeUnit::Milliseconds => Self::Milliseconds,
+            RecordTimeUnit::Microseconds => Self::Microseconds,
+            RecordTimeUnit::Nanoseconds => Self::Nanoseconds,
+        }
+    }
 }
 
 impl From<TimeUnit> for RecordTimeUnit {
@@ -186,17 +218,6 @@ pub(crate) fn build(view: &RecordView<'_>) -> WriteRecord {
     }
 }
 
-/// The `MeasureValueType` of a scalar type as the API spells it.
-fn type_name(ty: ScalarType) -> &'static str {
-    match ty {
-        ScalarType::Double => "DOUBLE",
-        ScalarType::Bigint => "BIGINT",
-        ScalarType::Varchar => "VARCHAR",
-        ScalarType::Boolean => "BOOLEAN",
-        ScalarType::Timestamp => "TIMESTAMP",
-    }
-}
-
 /// A JSON string, escaped as serde_json escapes it.
 fn json_str(out: &mut Vec<u8>, b: &[u8]) {
     let s = String::from_utf8_lossy(b);
@@ -252,14 +273,13 @@ pub(crate) fn write_json(view: &RecordView<'_>, out: &mut Vec<u8>) {
             json_str(out, plan.slots[m.slot as usize].name.as_bytes());
             out.extend_from_slice(b",\"Value\":");
             json_value(out, &m, plan.time_unit);
-            write!(out, ",\"Type\":\"{}\"}}", type_name(m.ty))
-                .expect("writing to a Vec cannot fail");
+            write!(out, ",\"Type\":\"{}\"}}", m.ty.as_str()).expect("writing to a Vec cannot fail");
         }
         out.push(b']');
     } else if let Some(m) = view.measures().next() {
         out.extend_from_slice(b",\"MeasureValue\":");
         json_value(out, &m, plan.time_unit);
-        ty = type_name(m.ty);
+        ty = m.ty.as_str();
     }
     let unit = match plan.time_unit {
         TimeUnit::Seconds => "SECONDS",
@@ -284,5 +304,34 @@ impl Plan {
     /// [`crate::ChunkChecker::check_and_build`].
     pub fn build_records(&self, rec: &Record<'_>, out: &mut Vec<WriteRecord>) -> crate::RowOutcome {
         crate::ChunkChecker::new(self).check_and_build(rec, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_names_are_the_serde_names() {
+        let serde_name = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for t in [
+            MeasureValueType::Double,
+            MeasureValueType::Bigint,
+            MeasureValueType::Varchar,
+            MeasureValueType::Boolean,
+            MeasureValueType::Timestamp,
+            MeasureValueType::Multi,
+        ] {
+            assert_eq!(t.as_str(), serde_name(serde_json::to_value(t).unwrap()));
+        }
+        for u in [
+            RecordTimeUnit::Seconds,
+            RecordTimeUnit::Milliseconds,
+            RecordTimeUnit::Microseconds,
+            RecordTimeUnit::Nanoseconds,
+        ] {
+            assert_eq!(u.as_str(), serde_name(serde_json::to_value(u).unwrap()));
+            assert_eq!(RecordTimeUnit::from(TimeUnit::from(u)), u);
+        }
     }
 }

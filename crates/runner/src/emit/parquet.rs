@@ -81,10 +81,9 @@ use parquet::basic::{
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type};
 use tsload_mapper::{
-    MeasureValueType, Plan, RecordSink, RecordTimeUnit, RecordView, Value, ValueVisitor,
-    WriteRecord,
+    MeasureValueType, Plan, RecordSink, RecordView, Value, ValueVisitor, WriteRecord,
 };
-use tsload_model::effective::{DataModel, Measures, MixedKind, ScalarType};
+use tsload_model::effective::{DataModel, Measures, MixedKind, ScalarType, TimeUnit};
 
 use super::{Batch, EmitError, Encoding, RecordWriter};
 use crate::atomic::AtomicFile;
@@ -748,7 +747,7 @@ impl ColumnBatch {
     /// columns found by name, values parsed from their text.
     fn push_owned(&mut self, r: &WriteRecord) -> Result<(), String> {
         let shape = self.layout.shape.clone();
-        let unit = unit_nanos(r.time_unit);
+        let unit = TimeUnit::from(r.time_unit).nanos();
         let time = r
             .time
             .parse::<i64>()
@@ -917,15 +916,6 @@ fn scalar_of(t: MeasureValueType) -> Option<ScalarType> {
         MeasureValueType::Timestamp => ScalarType::Timestamp,
         MeasureValueType::Multi => return None,
     })
-}
-
-fn unit_nanos(u: RecordTimeUnit) -> i64 {
-    match u {
-        RecordTimeUnit::Seconds => 1_000_000_000,
-        RecordTimeUnit::Milliseconds => 1_000_000,
-        RecordTimeUnit::Microseconds => 1_000,
-        RecordTimeUnit::Nanoseconds => 1,
-    }
 }
 
 /// The thread that encodes: it owns the Arrow writer and takes record
@@ -1411,7 +1401,7 @@ mod tests {
                 ]),
                 measure_value_type: MeasureValueType::Multi,
                 time: (1_700_000_000_000 + i).to_string(),
-                time_unit: RecordTimeUnit::Milliseconds,
+                time_unit: tsload_mapper::RecordTimeUnit::Milliseconds,
                 version: 1,
             })
             .collect();
