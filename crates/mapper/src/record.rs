@@ -281,12 +281,7 @@ pub(crate) fn write_json(view: &RecordView<'_>, out: &mut Vec<u8>) {
         json_value(out, &m, plan.time_unit);
         ty = m.ty.as_str();
     }
-    let unit = match plan.time_unit {
-        TimeUnit::Seconds => "SECONDS",
-        TimeUnit::Milliseconds => "MILLISECONDS",
-        TimeUnit::Microseconds => "MICROSECONDS",
-        TimeUnit::Nanoseconds => "NANOSECONDS",
-    };
+    let unit = plan.time_unit.as_str();
     write!(
         out,
         ",\"MeasureValueType\":\"{ty}\",\"Time\":\"{}\",\"TimeUnit\":\"{unit}\",\"Version\":{}}}",

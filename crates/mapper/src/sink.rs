@@ -196,9 +196,7 @@ impl RecordView<'_> {
             }
         }
     }
-}
 
-impl RecordView<'_> {
     /// [`RecordView::visit`] for a row of the fast path, whose values it
     /// parsed into `parsed` (by slot index). Such a row is plain: every
     /// mapped field present (not empty, not the `NullValue`), so no null
