@@ -122,6 +122,12 @@ impl S3Source {
 
     /// Every object under `prefix`, in key order (all pages).
     pub fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<Input>, S3Error> {
+        let err = |message| S3Error {
+            what: "cannot list",
+            bucket: bucket.to_owned(),
+            key: prefix.to_owned(),
+            message,
+        };
         self.rt.block_on(async {
             let mut out = Vec::new();
             let mut pages = self
@@ -134,19 +140,9 @@ impl S3Source {
             loop {
                 let next = tokio::time::timeout(self.idle, pages.next())
                     .await
-                    .map_err(|_| S3Error {
-                        what: "cannot list",
-                        bucket: bucket.to_owned(),
-                        key: prefix.to_owned(),
-                        message: self.unanswered(),
-                    })?;
+                    .map_err(|_| err(self.unanswered()))?;
                 let Some(page) = next else { break };
-                let page = page.map_err(|e| S3Error {
-                    what: "cannot list",
-                    bucket: bucket.to_owned(),
-                    key: prefix.to_owned(),
-                    message: describe(&e),
-                })?;
+                let page = page.map_err(|e| err(describe(&e)))?;
                 for o in page.contents() {
                     let Some(key) = o.key() else { continue };
                     out.push(Input::S3 {
