@@ -85,7 +85,7 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Err(Ok(status)) => return Ok(status),
         Err(Err(fatal)) => return Err(fatal),
     };
-    let aws = v::aws_settings(&vargs);
+    let aws = vargs.aws.settings();
     let found = if args.report.starts_with("s3://") {
         let rt = runtime()?;
         let config = rt.block_on(tsload_runner::aws::sdk_config(&aws));

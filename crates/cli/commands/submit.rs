@@ -812,7 +812,7 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     // Pre-flight: the same checks as `tsload validate`, against the table's
     // own retention and partition key.
     let vargs = validate_args(args, Some(&info));
-    let aws = v::aws_settings(&vargs);
+    let aws = vargs.aws.settings();
     let dialect = v::dialect(&vargs, &loaded)?;
     let (model, model_diags) = v::data_model(&loaded, &aws)?;
     task_diags.extend(model_diags);
@@ -842,16 +842,7 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             quota.retain(|d| d.rule.code != "F002");
         }
     }
-    let options = Options {
-        threads: args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1),
-        context: ctx.clone(),
-        duplicate_keys: args.duplicates.capacity(),
-        ..Options::default()
-    };
-    let pipeline = Pipeline::new(&model, &dialect, options)?;
+    let pipeline = Pipeline::new(&model, &dialect, v::options(&vargs, ctx.clone()))?;
     let total: u64 = inputs.iter().filter_map(Input::size).sum();
     let bar = Bar::new(args.quiet, Some(total));
     let opener = v::Inputs { s3: s3src };

@@ -197,8 +197,19 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     }
 }
 
-pub(crate) fn aws_settings(args: &Args) -> AwsSettings {
-    args.aws.settings()
+/// The pipeline's options for `args` (`validate`, and `submit`'s
+/// pre-flight through its validate arguments).
+pub(crate) fn options(args: &Args, context: CheckContext) -> Options {
+    Options {
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1),
+        sample_rows: args.sample,
+        context,
+        duplicate_keys: args.duplicates.capacity(),
+        ..Options::default()
+    }
 }
 
 /// Loads and checks the task; `Err(status)` when the command must stop.
@@ -468,7 +479,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Err(Ok(status)) => return Ok(status),
         Err(Err(fatal)) => return Err(fatal),
     };
-    let aws = aws_settings(args);
+    let aws = args.aws.settings();
     if args.aws.verbose {
         let settings = super::submit::runtime()?.block_on(args.aws.describe());
         printer.err(&settings);
@@ -493,17 +504,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Some(path) => Some(emit::open(path, &model)?),
         None => None,
     };
-    let options = Options {
-        threads: args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1),
-        sample_rows: args.sample,
-        context: ctx,
-        duplicate_keys: args.duplicates.capacity(),
-        ..Options::default()
-    };
-    let pipeline = Pipeline::new(&model, &dialect, options)?;
+    let pipeline = Pipeline::new(&model, &dialect, options(args, ctx))?;
     let total_bytes: Option<u64> = inputs.iter().map(Input::size).sum();
     let bar = Bar::new(args.quiet, total_bytes);
     let opener = Inputs { s3 };
