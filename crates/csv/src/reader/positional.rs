@@ -89,6 +89,15 @@ impl ReadAt for Vec<u8> {
     }
 }
 
+/// Sets its flag when dropped, unwinding included.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// What a job made of one chunk.
 enum Piece<O> {
     /// Records parsed from `start` to `end` (absolute offsets).
@@ -315,6 +324,10 @@ impl<R: io::Read + Send> CsvReader<R> {
         let stop = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel::<Message<S::Output>>();
         pool.in_place_scope(|scope| {
+            // However the pass ends (a result, an error, a panic in
+            // `on_chunk` or in the driver's own parse), the jobs still
+            // queued need not parse: the scope waits for them after this.
+            let _stop = SetOnDrop(&stop);
             let spawn = |k: u64| {
                 let (tx, job, buffers, stop) = (tx.clone(), &job, &buffers, &stop);
                 let (from, exact) = if k == 0 {
@@ -361,11 +374,7 @@ impl<R: io::Read + Send> CsvReader<R> {
                     let Some((k, piece)) = recv(&rx) else {
                         unreachable!("this thread holds a sender");
                     };
-                    let piece = piece.unwrap_or_else(|panic| {
-                        // The jobs still queued need not parse.
-                        stop.store(true, Ordering::Relaxed);
-                        resume_unwind(panic)
-                    });
+                    let piece = piece.unwrap_or_else(|panic| resume_unwind(panic));
                     if let Piece::Empty { past_end: true } = piece {
                         end = end.min(k);
                     }
@@ -413,13 +422,9 @@ impl<R: io::Read + Send> CsvReader<R> {
                                 Stop::Incomplete => Pass::Oversized,
                             }
                         };
-                        stop.store(true, Ordering::Relaxed);
                         return Ok(pass);
                     }
-                    Piece::Failed(e) => {
-                        stop.store(true, Ordering::Relaxed);
-                        return Err(ReadError::Io(e));
-                    }
+                    Piece::Failed(e) => return Err(ReadError::Io(e)),
                     Piece::Empty { .. } | Piece::Skipped => {
                         unreachable!("an exact parse is never empty or skipped")
                     }

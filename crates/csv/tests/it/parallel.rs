@@ -5,6 +5,7 @@
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use tsload_csv::{ChunkSink, CsvReader, ReadAt, ReadError, ReadOptions, Record};
@@ -401,6 +402,43 @@ impl ChunkSink for Boom {
         assert_ne!(r.field(0), b"BOOM", "the sink's own panic");
     }
     fn finish(self) {}
+}
+
+/// A panic in `on_chunk` (the caller's code, run by the driver) reaches the
+/// caller, streamed and by offset, with the jobs queued behind it told to
+/// stop: no hang, no lost panic, and the reader's pool is usable again.
+#[test]
+fn a_panic_in_on_chunk_reaches_the_caller() {
+    let input = numbered(20_000);
+    for at in [false, true] {
+        let mut rdr =
+            CsvReader::new(&input[..], &CsvDialect::default(), two_threads(4096)).unwrap();
+        if at {
+            rdr = rdr.with_read_at(Arc::new(input.clone()));
+        }
+        rdr.header().unwrap();
+        let delivered = AtomicUsize::new(0);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rdr.run(
+                || Boom,
+                |_| {
+                    let k = delivered.fetch_add(1, Ordering::SeqCst);
+                    assert_ne!(k, 2, "the caller's own panic");
+                    ControlFlow::Continue(())
+                },
+            )
+        }));
+        let panic = caught.expect_err("on_chunk's panic");
+        let text = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        assert!(
+            text.contains("the caller's own panic"),
+            "by offset {at}: {text}"
+        );
+        assert_eq!(delivered.load(Ordering::SeqCst), 3, "by offset {at}");
+    }
 }
 
 /// A sink that panics in a job makes the run panic, by offset too: no hang,
