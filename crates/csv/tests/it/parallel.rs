@@ -404,35 +404,37 @@ impl ChunkSink for Boom {
     fn finish(self) {}
 }
 
+/// The message of the panic that `rdr.run` (streamed, or by offset when
+/// `at`) raises with the [`Boom`] sink and `on_chunk`.
+fn run_panic(
+    input: &[u8],
+    at: bool,
+    on_chunk: impl FnMut(tsload_csv::ChunkDone<()>) -> ControlFlow<()> + Send,
+) -> String {
+    let mut rdr = CsvReader::new(input, &CsvDialect::default(), two_threads(4096)).unwrap();
+    if at {
+        rdr = rdr.with_read_at(Arc::new(input.to_vec()));
+    }
+    rdr.header().unwrap();
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rdr.run(|| Boom, on_chunk)));
+    let panic = caught.expect_err("a panic");
+    panic.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
 /// A panic in `on_chunk` (the caller's code, run by the driver) reaches the
-/// caller, streamed and by offset, with the jobs queued behind it told to
-/// stop: no hang, no lost panic, and the reader's pool is usable again.
+/// caller, streamed and by offset, after exactly the chunks delivered
+/// before it: no hang, no lost panic.
 #[test]
 fn a_panic_in_on_chunk_reaches_the_caller() {
     let input = numbered(20_000);
     for at in [false, true] {
-        let mut rdr =
-            CsvReader::new(&input[..], &CsvDialect::default(), two_threads(4096)).unwrap();
-        if at {
-            rdr = rdr.with_read_at(Arc::new(input.clone()));
-        }
-        rdr.header().unwrap();
         let delivered = AtomicUsize::new(0);
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rdr.run(
-                || Boom,
-                |_| {
-                    let k = delivered.fetch_add(1, Ordering::SeqCst);
-                    assert_ne!(k, 2, "the caller's own panic");
-                    ControlFlow::Continue(())
-                },
-            )
-        }));
-        let panic = caught.expect_err("on_chunk's panic");
-        let text = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .unwrap_or_default();
+        let text = run_panic(&input, at, |_| {
+            let k = delivered.fetch_add(1, Ordering::SeqCst);
+            assert_ne!(k, 2, "the caller's own panic");
+            ControlFlow::Continue(())
+        });
         assert!(
             text.contains("the caller's own panic"),
             "by offset {at}: {text}"
@@ -449,20 +451,7 @@ fn a_panic_in_a_job_reaches_the_caller() {
     input.extend_from_slice(b"BOOM,x,y\n");
     input.extend_from_slice(&numbered(2000)[6..]);
     for at in [false, true] {
-        let mut rdr =
-            CsvReader::new(&input[..], &CsvDialect::default(), two_threads(4096)).unwrap();
-        if at {
-            rdr = rdr.with_read_at(Arc::new(input.clone()));
-        }
-        rdr.header().unwrap();
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rdr.run(|| Boom, |_| ControlFlow::Continue(()))
-        }));
-        let panic = caught.expect_err("the sink's panic");
-        let text = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .unwrap_or_default();
+        let text = run_panic(&input, at, |_| ControlFlow::Continue(()));
         assert!(
             text.contains("the sink's own panic"),
             "by offset {at}: {text}"
