@@ -36,6 +36,8 @@ use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use s3s::service::{S3Service, S3ServiceBuilder};
 
+use crate::http::{Background, StartError};
+
 /// The region the test client signs for (any region is accepted).
 pub const TEST_REGION: &str = "us-east-1";
 /// The access key id of [`client`] (any key is accepted).
@@ -81,11 +83,9 @@ pub enum S3ServerError {
 /// ```
 #[derive(Debug)]
 pub struct S3Server {
-    addr: SocketAddr,
+    background: Background,
     endpoint: String,
     root: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl S3Server {
@@ -98,42 +98,17 @@ impl S3Server {
     pub fn start_on(addr: SocketAddr, root: impl AsRef<Path>) -> Result<Self, S3ServerError> {
         let root = root.as_ref().to_path_buf();
         let service = service(&root)?;
-        let std_listener = std::net::TcpListener::bind(addr)
-            .map_err(|source| S3ServerError::Bind { addr, source })?;
-        let addr = std_listener
-            .local_addr()
-            .map_err(|source| S3ServerError::Bind { addr, source })?;
-        std_listener
-            .set_nonblocking(true)
-            .map_err(|source| S3ServerError::Bind { addr, source })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("tsload-s3")
-            .enable_all()
-            .build()
-            .map_err(S3ServerError::Runtime)?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("tsload-s3".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-                        return;
-                    };
-                    crate::http::serve(listener, Handler { service }, async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-                });
-                runtime.shutdown_background();
-            })
-            .map_err(S3ServerError::Runtime)?;
+        let server = Background::start(addr, "tsload-s3", None, |listener, stop| {
+            crate::http::serve(listener, Handler { service }, stop.wait())
+        })
+        .map_err(|e| match e {
+            StartError::Bind(addr, source) => S3ServerError::Bind { addr, source },
+            StartError::Runtime(source) => S3ServerError::Runtime(source),
+        })?;
         Ok(Self {
-            addr,
-            endpoint: format!("http://{addr}"),
+            endpoint: format!("http://{}", server.addr()),
+            background: server,
             root,
-            stop: Some(stop),
-            thread: Some(thread),
         })
     }
 
@@ -144,7 +119,7 @@ impl S3Server {
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.background.addr()
     }
 
     /// The directory served: `<root>/<bucket>/<key>`.
@@ -160,17 +135,6 @@ impl S3Server {
     /// A client for this server: path-style, test credentials, [`TEST_REGION`].
     pub fn client(&self) -> aws_sdk_s3::Client {
         client(&self.endpoint)
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

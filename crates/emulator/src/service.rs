@@ -16,6 +16,7 @@ use hyper::body::Incoming;
 use serde_json::Value;
 
 use crate::faults::{Fault, Faults};
+use crate::http::{Background, StartError};
 use crate::protocol::{ApiError, CONTENT_TYPE, ErrorKind, TARGET_PREFIX};
 use crate::store::{Store, StoreError};
 
@@ -290,11 +291,9 @@ const TASK_GRACE: Duration = Duration::from_secs(10);
 /// Synchronous and asynchronous tests can both use it.
 #[derive(Debug)]
 pub struct Server {
-    addr: SocketAddr,
+    background: Background,
     endpoint: String,
     emulator: Arc<Emulator>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -306,44 +305,22 @@ impl Server {
     /// Starts on `addr` (port 0 picks a free port).
     pub fn start_on(addr: SocketAddr, config: Config) -> Result<Self, EmulatorError> {
         let emulator = Emulator::new(config)?;
-        let std_listener = std::net::TcpListener::bind(addr)
-            .map_err(|source| EmulatorError::Bind { addr, source })?;
-        let addr = std_listener
-            .local_addr()
-            .map_err(|source| EmulatorError::Bind { addr, source })?;
-        std_listener
-            .set_nonblocking(true)
-            .map_err(|source| EmulatorError::Bind { addr, source })?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("tsload-emulator")
-            .enable_all()
-            .build()
-            .map_err(EmulatorError::Runtime)?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let emu = Arc::clone(&emulator);
-        emulator.set_address(addr);
-        let thread = std::thread::Builder::new()
-            .name("tsload-emulator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-                        return;
-                    };
-                    serve(emu, listener, async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-                });
-                runtime.shutdown_timeout(Duration::from_secs(5));
-            })
-            .map_err(EmulatorError::Runtime)?;
-        Ok(Self {
+        let server = Background::start(
             addr,
-            endpoint: format!("http://{addr}"),
+            "tsload-emulator",
+            Some(Duration::from_secs(5)),
+            |listener, stop| serve(emu, listener, stop.wait()),
+        )
+        .map_err(|e| match e {
+            StartError::Bind(addr, source) => EmulatorError::Bind { addr, source },
+            StartError::Runtime(source) => EmulatorError::Runtime(source),
+        })?;
+        emulator.set_address(server.addr());
+        Ok(Self {
+            endpoint: format!("http://{}", server.addr()),
+            background: server,
             emulator,
-            stop: Some(stop),
-            thread: Some(thread),
         })
     }
 
@@ -354,23 +331,12 @@ impl Server {
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.background.addr()
     }
 
     /// The running emulator (its store, its configuration).
     pub fn emulator(&self) -> &Arc<Emulator> {
         &self.emulator
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
