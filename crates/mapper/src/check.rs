@@ -638,6 +638,8 @@ impl<'p> ChunkChecker<'p> {
                 Err(fault) => {
                     let rule = if fault == Fault::Overflow {
                         &rules::TIME_OVERFLOW
+                    } else if value::is_signed_or_padded_integer(tb) {
+                        &rules::TIME_NOT_PLAIN_DIGITS
                     } else {
                         &rules::TIME_NOT_EPOCH
                     };

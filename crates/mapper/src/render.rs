@@ -169,7 +169,7 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
             format!("time {c} is {}", null_word(plan, v)),
             Some("every row needs a time; fill it in or remove the row".into()),
         ),
-        "R002" => {
+        "R002" | "R008" => {
             let hint = match f.fault {
                 Some(Fault::DateLike) => format!(
                     "convert times to epoch integers in {unit}; e.g. 2021-03-25T08:45:21Z is 1616661921 in SECONDS"

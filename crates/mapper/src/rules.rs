@@ -28,7 +28,7 @@ rule!(
     "H001",
     "missing-mapped-column",
     Error,
-    Doc,
+    Inf,
     "a column the data model maps is not in the CSV header; the file fails"
 );
 rule!(
@@ -60,7 +60,7 @@ rule!(
     "H005",
     "partition-key-not-mapped",
     Error,
-    Doc,
+    Inf,
     "the table's REQUIRED partition-key dimension is not among the dimension mappings"
 );
 
@@ -86,8 +86,16 @@ rule!(
     "R003",
     "time-overflow",
     Error,
-    Doc,
+    Inf,
     "the time value is past 2262-04-11T23:47:16.854775807Z once scaled to nanoseconds"
+);
+rule!(
+    TIME_NOT_PLAIN_DIGITS,
+    "R008",
+    "time-signed-or-padded",
+    Error,
+    Inf,
+    "the time value is an integer with a sign or surrounding spaces; only plain digits are assumed accepted"
 );
 rule!(
     TIME_ZERO,
@@ -338,6 +346,7 @@ pub static RULES: &[&Rule] = &[
     &TIME_IN_FUTURE,
     &TIME_BEFORE_RETENTION,
     &TIME_UNIT_SUSPECT,
+    &TIME_NOT_PLAIN_DIGITS,
     &DOUBLE_INVALID,
     &DOUBLE_NOT_FINITE,
     &BIGINT_INVALID,
@@ -415,7 +424,9 @@ pub fn service_reason(rule: &Rule) -> Option<&'static str> {
         "H002" => "The CSV header contains a mapped column more than once.",
         "H005" => "The record does not contain the required partition key dimension.",
         "R001" => "The record time value is empty or null.",
-        "R002" => "The record time value is not an epoch integer in the configured time unit.",
+        "R002" | "R008" => {
+            "The record time value is not an epoch integer in the configured time unit."
+        }
         "R003" => "The record time value is outside the supported range of 1970 to 2262.",
         "R004" | "R005" | "R006" => WINDOW_REASON,
         "R010" | "R011" => "A measure value cannot be converted to DOUBLE.",

@@ -206,16 +206,26 @@ fn r001_time_null_or_empty() {
 #[test]
 fn r002_time_not_an_epoch_integer() {
     let h = H::new(MULTI, MULTI_HEADER);
-    for (v, phrase) in [
-        ("2023-11-14T22:13:20Z", "looks like a formatted date"),
-        ("1699401050.0", "fractional part"),
-        ("-5", "negative"),
-        ("+1699999940000", "has a sign"),
-        ("abc", "not a number"),
+    // Not an integer: documented. An integer with a sign or spaces: the
+    // conservative profile's guess, so a rule of its own marked inferred.
+    for (v, phrase, code) in [
+        (
+            "2023-11-14T22:13:20Z",
+            "looks like a formatted date",
+            "R002",
+        ),
+        ("1699401050.0", "fractional part", "R002"),
+        ("-1.5", "negative", "R002"),
+        ("-5", "negative", "R008"),
+        ("+1699999940000", "has a sign", "R008"),
+        (" 1699999940000", "space", "R008"),
+        ("abc", "not a number", "R002"),
     ] {
         let res = h.run(&[&multi_row(&[(0, v)])]);
         assert_eq!(res.counters.parse_failures, 1, "{v}");
-        let d = only(&res, "R002");
+        let d = only(&res, code);
+        let inferred = code == "R008";
+        assert_eq!(d.rule.evidence == Evidence::Inf, inferred, "{v}");
         assert!(d.message.contains(phrase), "{v}: {}", d.message);
         assert_eq!(d.value.as_deref(), Some(v));
         assert!(matches!(

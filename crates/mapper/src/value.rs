@@ -69,6 +69,19 @@ fn has_edge_space(b: &[u8]) -> bool {
         || matches!(b.last(), Some(c) if c.is_ascii_whitespace())
 }
 
+/// Whether `b` is an integer written with what plain digits lack: a
+/// leading sign, or spaces around it (`+5`, `-5`, ` 5`). The time column
+/// documents integer epochs \[DOC\]; that these forms are refused is the
+/// conservative profile's guess \[INF\] (batchload-spec §2.3).
+pub(crate) fn is_signed_or_padded_integer(b: &[u8]) -> bool {
+    let t = b.trim_ascii();
+    let digits = match t.first() {
+        Some(b'+' | b'-') => &t[1..],
+        _ => t,
+    };
+    !digits.is_empty() && digits.len() != b.len() && digits.iter().all(u8::is_ascii_digit)
+}
+
 fn is_date_like(b: &[u8]) -> bool {
     // `2023-11-14…`, `14/11/2023`, `22:13:20`.
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
@@ -542,6 +555,26 @@ pub(crate) fn format_ns(ns: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_or_padded_integers() {
+        for b in [&b"+5"[..], b"-5", b" 5", b"5 ", b"\t-17 "] {
+            assert!(is_signed_or_padded_integer(b), "{b:?}");
+        }
+        for b in [
+            &b"5"[..],
+            b"",
+            b" ",
+            b"+",
+            b"-1.5",
+            b" abc",
+            b"+x",
+            b"1e3",
+            b"--5",
+        ] {
+            assert!(!is_signed_or_padded_integer(b), "{b:?}");
+        }
+    }
 
     const MS: i64 = 1_000_000;
 

@@ -82,8 +82,31 @@ pub const RESERVED_NAMES: &[&str] = &[
     "ts_non_existent_col",
 ];
 
-/// Prefixes no dimension or measure name may start with (spec §4.3).
+/// Prefixes no dimension or measure name may start with (spec §4.3):
+/// documented for column names (`ts_`, `measure_name`) and dimension names
+/// (`measure_value`); for measure names `measure_value` is inferred
+/// ([`rules::MEASURE_VALUE_PREFIX`]).
 pub const RESERVED_PREFIXES: &[&str] = &["ts_", "measure_name", "measure_value"];
+
+/// Whether a dimension name (`dimension`) or a measure or attribute name
+/// is a reserved system identifier or starts with a reserved prefix (spec
+/// §4.3, case-sensitive): the rule it breaks and the identifier or prefix.
+/// [`rules::RESERVED_NAME`] and [`rules::RESERVED_PREFIX`] are documented;
+/// a measure name starting with `measure_value` gets
+/// [`rules::MEASURE_VALUE_PREFIX`], inferred. Shared by the task's static
+/// checks and the rows' `MeasureNameColumn` values.
+pub fn reserved_name(name: &[u8], dimension: bool) -> Option<(&'static Rule, &'static str)> {
+    if let Some(n) = RESERVED_NAMES.iter().find(|n| n.as_bytes() == name) {
+        return Some((&rules::RESERVED_NAME, n));
+    }
+    let prefix = RESERVED_PREFIXES
+        .iter()
+        .find(|p| name.starts_with(p.as_bytes()))?;
+    if !dimension && *prefix == "measure_value" {
+        return Some((&rules::MEASURE_VALUE_PREFIX, prefix));
+    }
+    Some((&rules::RESERVED_PREFIX, prefix))
+}
 
 /// Reserved keywords of Timestream's query language (spec §4.3 \[DOC\]).
 pub const SQL_RESERVED_WORDS: &[&str] = &[
@@ -1181,16 +1204,27 @@ impl Checker<'_> {
         }
         let dim = t.kind == NameKind::Dimension;
         let noun = t.kind.noun();
-        if RESERVED_NAMES.contains(&n) {
-            let d = self
-                .diag(&rules::RESERVED_NAME, &t.pointer, Anchor::Value, format!("{noun} `{n}` is a reserved system identifier of Timestream"))
-                .with_hint(with_default(format!("choose another {noun} name; `time`, `measure_name`, `measure_value` and `ts_non_existent_col` are reserved"), t));
-            self.out.push(d);
-        } else if let Some(prefix) = RESERVED_PREFIXES.iter().find(|p| n.starts_with(**p)) {
-            let d = self
-                .diag(&rules::RESERVED_PREFIX, &t.pointer, Anchor::Value, format!("{noun} `{n}` starts with the reserved prefix `{prefix}`"))
-                .with_hint(with_default("choose a name that does not start with `ts_`, `measure_name` or `measure_value`".to_owned(), t));
-            self.out.push(d);
+        match reserved_name(n.as_bytes(), dim) {
+            Some((rule, _)) if rule == &rules::RESERVED_NAME => {
+                let d = self
+                    .diag(rule, &t.pointer, Anchor::Value, format!("{noun} `{n}` is a reserved system identifier of Timestream"))
+                    .with_hint(with_default(format!("choose another {noun} name; `time`, `measure_name`, `measure_value` and `ts_non_existent_col` are reserved"), t));
+                self.out.push(d);
+            }
+            Some((rule, prefix)) => {
+                let message = if rule == &rules::MEASURE_VALUE_PREFIX {
+                    format!(
+                        "{noun} `{n}` starts with `{prefix}`, a prefix documented as reserved for dimension names and assumed to be for measure names"
+                    )
+                } else {
+                    format!("{noun} `{n}` starts with the reserved prefix `{prefix}`")
+                };
+                let d = self
+                    .diag(rule, &t.pointer, Anchor::Value, message)
+                    .with_hint(with_default("choose a name that does not start with `ts_`, `measure_name` or `measure_value`".to_owned(), t));
+                self.out.push(d);
+            }
+            None => {}
         }
         if n.contains(':') {
             let (rule, msg) = if dim {
@@ -1604,6 +1638,42 @@ mod tests {
             panic!()
         };
         assert_eq!(pointer, "/DimensionMappings/0/SourceColumn");
+    }
+
+    #[test]
+    fn reserved_prefixes_documented_and_inferred() {
+        // `measure_value` is documented for dimension names; for measure
+        // and attribute names it is the practical rule set's guess.
+        let l = load(
+            r#"{"TimeColumn": "t", "DimensionMappings": [{"SourceColumn": "measure_value_d"}, {"SourceColumn": "ts_d"}],
+                "MultiMeasureMappings": {"TargetMultiMeasureName": "measure_name_m",
+                  "MultiMeasureAttributeMappings": [{"SourceColumn": "measure_value_a", "MeasureValueType": "DOUBLE"}]}}"#,
+            "m.json",
+        )
+        .unwrap();
+        let got: Vec<_> = check(&l)
+            .iter()
+            .map(|d| (d.rule.code, d.rule.evidence))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("T303", crate::diag::Evidence::Doc),
+                ("T303", crate::diag::Evidence::Doc),
+                ("T303", crate::diag::Evidence::Doc),
+                ("T312", crate::diag::Evidence::Inf)
+            ]
+        );
+        assert_eq!(
+            reserved_name(b"measure_value", false),
+            Some((&rules::RESERVED_NAME, "measure_value"))
+        );
+        assert_eq!(
+            reserved_name(b"ts_non_existent_col", true),
+            Some((&rules::RESERVED_NAME, "ts_non_existent_col"))
+        );
+        assert_eq!(reserved_name(b"Time", true), None, "case-sensitive");
+        assert_eq!(reserved_name(b"cpu_ts_", false), None);
     }
 
     #[test]

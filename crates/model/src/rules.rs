@@ -143,7 +143,8 @@ rules! {
     /// §4.3: `time`, `measure_value`, `measure_name`, `ts_non_existent_col`.
     RESERVED_NAME = "T302", "reserved-name", Error, Doc,
         "a target name that is a reserved system identifier";
-    /// §4.3: names may not start with `ts_`, `measure_name` or `measure_value`.
+    /// §4.3: column names may not start with `ts_` or `measure_name`, and
+    /// dimension names not with `measure_value` either.
     RESERVED_PREFIX = "T303", "reserved-prefix", Error, Doc,
         "a target name that starts with a reserved prefix";
     /// §4.3: dimension names cannot contain `:`.
@@ -170,6 +171,10 @@ rules! {
     /// §3: a column's type is fixed on first ingestion.
     MEASURE_TYPE_CONFLICT = "T311", "measure-type-conflict", Error, ThirdParty,
         "the same measure or attribute name with two different types";
+    /// §4.3 practical rule set: the `measure_value` prefix, documented for
+    /// dimension names, for measure and attribute names too.
+    MEASURE_VALUE_PREFIX = "T312", "measure-value-prefix", Error, Inf,
+        "a measure or attribute name that starts with `measure_value` (forbidden for dimension names; assumed for measures)";
 
     /// §2.2: `ColumnSeparator`, `EscapeChar`, `QuoteChar` are one character.
     CSV_CHAR_NOT_SINGLE = "T401", "csv-char-not-single", Error, Model,
