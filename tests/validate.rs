@@ -224,6 +224,61 @@ fn report_diagnostics_and_emit_files() {
     insta::assert_snapshot!("validate-failures-human", stdout);
 }
 
+/// An output onto an input, the task or another output is refused before
+/// anything is read or written (exit 2), and every file stays as it was.
+#[test]
+fn outputs_never_overwrite_inputs_or_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    let task = dir.path().join("task.json");
+    std::fs::copy(
+        root().join("fixtures/valid/multi-measure-hosts/data.csv"),
+        &data,
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/valid/multi-measure-hosts/task.json"),
+        &task,
+    )
+    .unwrap();
+    let (d, t) = (data.to_str().unwrap(), task.to_str().unwrap());
+    let before = (std::fs::read(&data).unwrap(), std::fs::read(&task).unwrap());
+    let same = dir.path().join("out.jsonl");
+    let same = same.to_str().unwrap();
+    let dir_s = dir.path().to_str().unwrap();
+    for (extra, message) in [
+        (
+            vec!["--report", d],
+            format!("`--report {d}` would overwrite `{d}`, which this run reads"),
+        ),
+        (
+            vec!["--emit", t],
+            format!("`--emit {t}` would overwrite `{t}`"),
+        ),
+        (
+            vec!["--diagnostics", same, "--emit", same],
+            format!("`--diagnostics {same}` and `--emit {same}` are the same file"),
+        ),
+    ] {
+        // The input also through its folder.
+        let mut args = vec!["validate", t, dir_s, "--quiet"];
+        args.extend(extra);
+        let out = tsload(&args).output().unwrap();
+        let text = crate::util::block(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&message),
+            "{text}"
+        );
+        assert!(out.stdout.is_empty(), "{text}");
+        assert_eq!(
+            (std::fs::read(&data).unwrap(), std::fs::read(&task).unwrap()),
+            before
+        );
+        assert!(!Path::new(same).exists());
+    }
+}
+
 #[test]
 fn directories_globs_and_stdin() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,7 @@
 //! `tsload validate TASK_OR_MODEL.json [INPUT...]`: offline pre-flight
 //! validation and dry-run reports.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
 
@@ -135,7 +135,7 @@ use tsload_mapper::{CheckContext, Counters, TableRetention, Window};
 use tsload_model::Loaded;
 use tsload_model::diag::{Diagnostic, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
-use tsload_runner::atomic::{AtomicFile, WriteError};
+use tsload_runner::atomic::{self, AtomicFile, WriteError};
 use tsload_runner::aws::AwsSettings;
 use tsload_runner::emit;
 use tsload_runner::error_report::{ErrorReport, FileError, FileErrors};
@@ -491,6 +491,19 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let mut s3 = None;
     let inputs = inputs(args, &loaded, &mut s3, &aws)?;
     let quota = input::check_quotas(&inputs);
+    let outputs: Vec<(&'static str, &Path)> = [
+        ("--report", args.report.as_deref()),
+        ("--diagnostics", args.diagnostics.as_deref()),
+        ("--emit", args.emit.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path?)))
+    .collect();
+    let reads = inputs.iter().filter_map(|i| match i {
+        Input::File { path, .. } => Some(path.as_path()),
+        _ => None,
+    });
+    atomic::check_outputs(&outputs, std::iter::once(args.task.as_path()).chain(reads))?;
     // Every output is started (its temporary file created beside it) before
     // any input is read: a path that cannot be written fails now, not after
     // an hour of reading, and no output appears unless all of them can.

@@ -3,6 +3,10 @@
 //! leaves a partial report behind, and never truncates an existing file
 //! before the new one is complete.
 //!
+//! A new file gets the usual mode (`0666` less the umask), a replaced file
+//! keeps its own. [`check_outputs`] refuses, before anything is written, an
+//! output that is one of the run's inputs or another output.
+//!
 //! A symlink is followed: the file it points to is replaced, the link stays.
 //! A target that exists and is not a regular file (`/dev/stdout`,
 //! `/dev/null`, a named pipe) is written in place, since renaming over it
@@ -20,6 +24,110 @@ pub struct WriteError {
     /// What went wrong.
     #[source]
     pub source: io::Error,
+}
+
+/// An output that would overwrite a file the run reads, or another output.
+#[derive(Debug, thiserror::Error)]
+pub enum Clobber {
+    /// The output is one of the files the run reads.
+    #[error(
+        "`{flag} {}` would overwrite `{}`, which this run reads; choose another path",
+        out.display(),
+        read.display()
+    )]
+    Read {
+        /// The output's flag, e.g. `--report`.
+        flag: &'static str,
+        /// The output as given.
+        out: PathBuf,
+        /// The file read, as given.
+        read: PathBuf,
+    },
+    /// Two outputs are the same file.
+    #[error(
+        "`{first} {}` and `{second} {}` are the same file; give each output its own path",
+        first_path.display(),
+        second_path.display()
+    )]
+    Outputs {
+        /// The first output's flag.
+        first: &'static str,
+        /// Its path as given.
+        first_path: PathBuf,
+        /// The second output's flag.
+        second: &'static str,
+        /// Its path as given.
+        second_path: PathBuf,
+    },
+}
+
+/// What makes two paths the same file: the device and inode of an existing
+/// regular file, else the canonical folder and the name of a file to come.
+#[derive(Debug, PartialEq, Eq)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+/// The identity of `path`; `None` for what is not a regular file (a device
+/// such as `/dev/null`, a pipe: sharing those loses nothing) or a path
+/// whose folder does not exist (creating the output reports that).
+fn identity(path: &Path) -> Option<Identity> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => None,
+        #[cfg(unix)]
+        Ok(m) => {
+            use std::os::unix::fs::MetadataExt;
+            Some(Identity::Inode(m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        Ok(_) => std::fs::canonicalize(path).ok().map(Identity::Path),
+        Err(_) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let dir = std::fs::canonicalize(dir).ok()?;
+            Some(Identity::Path(dir.join(path.file_name()?)))
+        }
+    }
+}
+
+/// Refuses `outputs` (each with its flag) when one of them is a file in
+/// `reads` (the task, the inputs) or two of them are the same file: the
+/// run would destroy what it reads, or keep only the last output written.
+/// Symlinks and hard links are seen through.
+pub fn check_outputs<'a>(
+    outputs: &[(&'static str, &'a Path)],
+    reads: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), Clobber> {
+    let outs: Vec<_> = outputs
+        .iter()
+        .map(|&(flag, path)| (flag, path, identity(path)))
+        .collect();
+    for (i, (flag, path, id)) in outs.iter().enumerate() {
+        let Some(id) = id else { continue };
+        if let Some((first, first_path, _)) = outs[..i].iter().find(|o| o.2.as_ref() == Some(id)) {
+            return Err(Clobber::Outputs {
+                first,
+                first_path: first_path.to_path_buf(),
+                second: flag,
+                second_path: path.to_path_buf(),
+            });
+        }
+    }
+    for read in reads {
+        let Some(id) = identity(read) else { continue };
+        if let Some((flag, out, _)) = outs.iter().find(|o| o.2.as_ref() == Some(&id)) {
+            return Err(Clobber::Read {
+                flag,
+                out: out.to_path_buf(),
+                read: read.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A file being written; it appears at its path only on [`AtomicFile::commit`].
@@ -109,11 +217,22 @@ impl AtomicFile {
                     Some(d) if !d.as_os_str().is_empty() => d,
                     _ => dir,
                 };
-                let file = tempfile::Builder::new()
-                    .prefix(".tsload-")
-                    .suffix(".tmp")
-                    .tempfile_in(dir)
-                    .map_err(err)?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".tsload-").suffix(".tmp");
+                // The mode of a file created the usual way (tempfile's own
+                // default is 0600), which the umask then narrows.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    builder.permissions(std::fs::Permissions::from_mode(0o666));
+                }
+                let file = builder.tempfile_in(dir).map_err(err)?;
+                // A file replaced keeps its mode.
+                if let Ok(m) = std::fs::metadata(&dest) {
+                    file.as_file()
+                        .set_permissions(m.permissions())
+                        .map_err(err)?;
+                }
                 Target::Temp { file, dest }
             }
         };
@@ -169,6 +288,83 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn modes_are_the_usual_ones_and_a_replaced_file_keeps_its_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        // `File::create` uses 0666 less the umask, as a shell redirection.
+        let usual = dir.path().join("usual");
+        std::fs::File::create(&usual).unwrap();
+        let new = dir.path().join("new.json");
+        write_atomic(&new, b"x").unwrap();
+        assert_eq!(mode(&new), mode(&usual));
+        let kept = dir.path().join("kept.json");
+        std::fs::write(&kept, b"old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&kept, b"new").unwrap();
+        assert_eq!(mode(&kept), 0o640);
+    }
+
+    #[test]
+    fn outputs_may_not_overwrite_what_is_read_or_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        let task = dir.path().join("task.json");
+        std::fs::write(&input, b"t\n").unwrap();
+        std::fs::write(&task, b"{}").unwrap();
+        let reads = [input.as_path(), task.as_path()];
+        let report = dir.path().join("report.json");
+        let fine = [
+            ("--report", report.as_path()),
+            ("--emit", Path::new("/dev/null")),
+        ];
+        check_outputs(&fine, reads).unwrap();
+
+        // The input itself, through another spelling and through a link.
+        let dotted = dir.path().join(".").join("in.csv");
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        for out in [&input, &dotted, &link] {
+            let e = check_outputs(&[("--emit", out.as_path())], reads).unwrap_err();
+            assert!(matches!(e, Clobber::Read { flag: "--emit", .. }), "{e}");
+        }
+        let e = check_outputs(&[("--diagnostics", task.as_path())], reads).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`--diagnostics {}` would overwrite `{}`, which this run reads; choose another path",
+                task.display(),
+                task.display()
+            )
+        );
+
+        // Two outputs, the file not there yet, spelled two ways.
+        let e = check_outputs(
+            &[
+                ("--report", report.as_path()),
+                ("--emit", dir.path().join("./report.json").as_path()),
+            ],
+            reads,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Clobber::Outputs {
+                    first: "--report",
+                    second: "--emit",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // Devices may be shared.
+        let null = Path::new("/dev/null");
+        check_outputs(&[("--report", null), ("--emit", null)], reads).unwrap();
+    }
 
     #[test]
     fn appears_only_on_commit() {
