@@ -279,6 +279,63 @@ fn outputs_never_overwrite_inputs_or_each_other() {
     }
 }
 
+/// `--threads` takes 1..=256: 0 used to become 1 silently, and a huge value
+/// spawned that many threads.
+#[test]
+fn threads_out_of_range_are_usage_errors() {
+    for n in ["0", "257", "100000"] {
+        let out = tsload(&[
+            "validate",
+            "fixtures/valid/multi-measure-hosts/task.json",
+            "fixtures/valid/multi-measure-hosts/data.csv",
+            "-j",
+            n,
+        ])
+        .output()
+        .unwrap();
+        let text = crate::util::block(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("{n} is not in 1..=256")),
+            "{text}"
+        );
+    }
+}
+
+/// A result that cannot be written (stdout on a full disk) is a failure,
+/// exit 2, not a clean run whose JSON went nowhere.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_stdout_is_an_error() {
+    for args in [
+        &[
+            "validate",
+            "fixtures/valid/multi-measure-hosts/task.json",
+            "fixtures/valid/multi-measure-hosts/data.csv",
+            "--format",
+            "json",
+        ][..],
+        &[
+            "check",
+            "fixtures/valid/multi-measure-hosts/task.json",
+            "--format",
+            "json",
+        ],
+    ] {
+        let out = tsload(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let text = crate::util::block(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("error: cannot write to standard output: No space left on device"),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn directories_globs_and_stdin() {
     let dir = tempfile::tempdir().unwrap();

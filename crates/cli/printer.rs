@@ -47,11 +47,25 @@ const INFERRED: Style = AnsiColor::Magenta.on_default();
 #[derive(Debug)]
 pub(crate) struct Printer {
     pub(crate) color: ColorChoice,
+    /// The first failure to write the command's data to stdout (a full
+    /// disk, a closed file), other than a closed pipe.
+    stdout_failed: std::sync::OnceLock<io::Error>,
 }
 
 impl Printer {
     pub(crate) fn new(color: ColorChoice) -> Self {
-        Self { color }
+        Self {
+            color,
+            stdout_failed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Why the command's data could not be written to stdout, if it could
+    /// not: the command then failed, whatever it found (a redirection to a
+    /// full disk must not look like a complete result). A reader that
+    /// closed the pipe (`tsload … | head`) wanted no more and is no failure.
+    pub(crate) fn stdout_error(&self) -> Option<&io::Error> {
+        self.stdout_failed.get()
     }
 
     fn choice(&self) -> anstream::ColorChoice {
@@ -131,14 +145,23 @@ impl Printer {
     /// Writes text for people to stdout (a report that is the command's
     /// data, e.g. the summary of `validate`).
     pub(crate) fn out(&self, text: &str) {
-        write_all(&mut self.stdout(), &escape_controls(text));
+        self.write_stdout(&escape_controls(text));
     }
 
     /// Writes a JSON document to stdout (pretty, one trailing newline).
     pub(crate) fn json(&self, value: &impl Serialize) {
         let mut text = serde_json::to_string_pretty(value).expect("documents serialise to JSON");
         text.push('\n');
-        write_all(&mut self.stdout(), &text);
+        self.write_stdout(&text);
+    }
+
+    fn write_stdout(&self, text: &str) {
+        let mut out = self.stdout();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+            && e.kind() != io::ErrorKind::BrokenPipe
+        {
+            let _ = self.stdout_failed.set(e);
+        }
     }
 
     fn write_stderr(&self, text: &str) {
@@ -146,9 +169,9 @@ impl Printer {
     }
 }
 
-/// Writes and flushes, ignoring errors: a closed pipe (`tsload check x |
-/// head`) must not turn into a panic, and there is nowhere left to report a
-/// failure to write diagnostics.
+/// Writes and flushes messages, ignoring errors: a closed pipe (`tsload
+/// check x 2>&1 | head`) must not turn into a panic, and there is nowhere
+/// left to report a failure to write them.
 fn write_all(w: &mut impl Write, text: &str) {
     let _ = w.write_all(text.as_bytes());
     let _ = w.flush();

@@ -17,7 +17,7 @@ use crate::printer::Printer;
 /// Dispatches to the subcommand.
 pub(crate) fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(cli.color);
-    match cli.command {
+    let status = match cli.command {
         Command::Check(args) => check::run(&args, &printer),
         Command::Validate(args) => validate::run(&args, &printer),
         Command::Emulate(args) => emulate::run(&args, &printer),
@@ -27,5 +27,12 @@ pub(crate) fn run(cli: Cli) -> ExitStatus {
         Command::List(args) => list::run(&args, &printer),
         Command::Resume(args) => resume::run(&args, &printer),
         Command::Explain(args) => explain::run(&args, &printer),
+    };
+    match printer.stdout_error() {
+        Some(e) => {
+            printer.error(&format!("cannot write to standard output: {e}"));
+            ExitStatus::Error
+        }
+        None => status,
     }
 }

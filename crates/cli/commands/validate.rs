@@ -36,8 +36,13 @@ pub(crate) struct Args {
     /// Check only the first N data rows of each file.
     #[arg(long, value_name = "N")]
     pub(crate) sample: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads, 1..=256 (default: all cores, at most 256).
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64)
+    )]
     pub(crate) threads: Option<usize>,
     /// The duplicate table's size.
     #[command(flatten)]
@@ -197,14 +202,18 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     }
 }
 
+/// The most worker threads: each holds a few chunk buffers, and past the
+/// cores more threads only wait (a user's `--threads 100000` ran for
+/// minutes on a 24-row file).
+const MAX_THREADS: usize = 256;
+
 /// The pipeline's options for `args` (`validate`, and `submit`'s
 /// pre-flight through its validate arguments).
 pub(crate) fn options(args: &Args, context: CheckContext) -> Options {
     Options {
-        threads: args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1),
+        threads: args.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, |n| usize::from(n).min(MAX_THREADS))
+        }),
         sample_rows: args.sample,
         context,
         duplicate_keys: args.duplicates.capacity(),
