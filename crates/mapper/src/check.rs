@@ -621,9 +621,16 @@ impl<'p> ChunkChecker<'p> {
                     self.out.time_digits[d] += 1;
                     time_ns = ns;
                     let (lo, hi) = plan.window.bounds();
-                    let rule = if ns == 0 {
-                        Some(&rules::TIME_ZERO)
-                    } else if ns >= hi {
+                    if ns == 0 {
+                        // Likely a missing value, but 1970 is a time the
+                        // service stores: the window decides.
+                        self.note_at(
+                            rec,
+                            Finding::new(&rules::TIME_ZERO, pos).field(tf),
+                            Some(tb),
+                        );
+                    }
+                    let rule = if ns >= hi {
                         Some(&rules::TIME_IN_FUTURE)
                     } else if ns < lo {
                         Some(&rules::TIME_BEFORE_RETENTION)
@@ -755,6 +762,22 @@ impl<'p> ChunkChecker<'p> {
                             Some(v),
                         );
                         row_rule.get_or_insert(&rules::MEASURE_NAME_TOO_LONG);
+                    }
+                    // The naming rules the task's fixed names get (spec
+                    // §4.3), for names read from the data.
+                    let rule = match tsload_model::check::reserved_name(v, false) {
+                        Some((rule, _)) if rule == &tsload_model::rules::MEASURE_VALUE_PREFIX => {
+                            Some(&rules::MEASURE_NAME_VALUE_PREFIX)
+                        }
+                        Some(_) => Some(&rules::MEASURE_NAME_RESERVED),
+                        None if plan.dims.iter().any(|d| d.name.as_bytes() == v) => {
+                            Some(&rules::MEASURE_NAME_IS_DIMENSION)
+                        }
+                        None => None,
+                    };
+                    if let Some(rule) = rule {
+                        self.note_at(rec, Finding::new(rule, pos).field(nf), Some(v));
+                        row_rule.get_or_insert(rule);
                     }
                 }
                 if let Some(s) = plan.specs_for(name) {

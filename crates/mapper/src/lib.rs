@@ -84,8 +84,9 @@
 //!     fail the whole row as a parse failure (one per row) \[INF\];
 //!   - BOOLEAN accepts `true`/`false` and, with warning `R015`, any other
 //!     letter case (`TRUE`, `False`) \[INF\]; `1`/`0` fail;
-//!   - time 0 is rejected (`R004`) \[INF\]; TIMESTAMP attributes take 0 and
-//!     are not bound by the ingestion window \[DOC\];
+//!   - time 0 gets warning `R004` (usually a missing value) \[INF\] and,
+//!     like any time, fails only outside the ingestion window; TIMESTAMP
+//!     attributes take 0 and are not bound by the window \[DOC\];
 //!   - window failures, size limits, missing partition keys and measure
 //!     name problems are record ingestion failures \[INF\];
 //!   - `MixedMeasureMappings` without `MeasureNameColumn` gives each row one

@@ -140,7 +140,7 @@ impl Window {
                 let start_ns = reference_ns
                     .saturating_sub(back)
                     .saturating_add(ctx.window_margin_ns.max(0))
-                    .max(1);
+                    .max(0);
                 Self::Checked {
                     reference_ns,
                     start_ns,
@@ -163,7 +163,7 @@ impl Window {
             Self::Checked {
                 start_ns, end_ns, ..
             } => (start_ns, end_ns),
-            Self::FutureOnly { end_ns, .. } => (1, end_ns),
+            Self::FutureOnly { end_ns, .. } => (0, end_ns),
         }
     }
 }
@@ -759,7 +759,8 @@ mod tests {
         };
         let w = Window::from_context(&base);
         assert!(!w.is_checked());
-        assert_eq!(w.bounds(), (1, 1_000 * HOUR_NS + FUTURE_LIMIT_NS));
+        // 1970-01-01 itself is a time Timestream stores.
+        assert_eq!(w.bounds(), (0, 1_000 * HOUR_NS + FUTURE_LIMIT_NS));
         let mem = CheckContext {
             table: Some(TableRetention::default()),
             ..base.clone()
@@ -772,8 +773,20 @@ mod tests {
                 ..TableRetention::default()
             }),
             window_margin_ns: HOUR_NS,
-            ..base
+            ..base.clone()
         };
         assert_eq!(Window::from_context(&mag).bounds().0, 761 * HOUR_NS);
+        let long = CheckContext {
+            table: Some(TableRetention {
+                magnetic_store_writes: true,
+                ..TableRetention::default()
+            }),
+            ..base.clone()
+        };
+        assert_eq!(
+            Window::from_context(&long).bounds().0,
+            0,
+            "73000 days reach past 1970"
+        );
     }
 }

@@ -89,6 +89,9 @@ fn value_hint(rule: &Rule, fault: Option<Fault>, ty: &str) -> String {
             "BIGINT takes whole numbers only; round the values or map the column as DOUBLE"
                 .to_owned()
         }
+        Some(Fault::Overflow) if rule == &r::TIMESTAMP_INVALID => {
+            "TIMESTAMP holds times up to 2262-04-11T23:47:16.854775807Z, read in the data model's `TimeUnit`; check the unit of these values".to_owned()
+        }
         Some(Fault::Overflow) if rule == &r::DOUBLE_NOT_FINITE => {
             "the value is beyond ±1.7976931348623157e308".to_owned()
         }
@@ -351,6 +354,29 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
                 f.num, f.aux
             ),
             Some("shorten the measure name".into()),
+        ),
+        "R037" | "R038" => {
+            let what = match v.and_then(|v| tsload_model::check::reserved_name(v.as_bytes(), false)) {
+                Some((rule, name)) if rule == &tsload_model::rules::RESERVED_NAME => {
+                    format!("is `{name}`, a reserved system identifier of Timestream")
+                }
+                Some((_, prefix)) if rule == &r::MEASURE_NAME_VALUE_PREFIX => format!(
+                    "starts with `{prefix}`, a prefix documented as reserved for dimension names and assumed to be for measure names"
+                ),
+                Some((_, prefix)) => format!("starts with the reserved prefix `{prefix}`"),
+                None => "is reserved".to_owned(),
+            };
+            (
+                format!("the measure name {} in {c} {what}", shown(v)),
+                Some("rename these measures in the data; `time`, `measure_name`, `measure_value` and `ts_non_existent_col` are reserved, and so are the prefixes `ts_`, `measure_name` and `measure_value`".into()),
+            )
+        }
+        "R039" => (
+            format!(
+                "the measure name {} in {c} is also the name of a dimension",
+                shown(v)
+            ),
+            Some("a dimension and a measure cannot share a name; rename the measure in the data, or the dimension with `DestinationColumn`".into()),
         ),
         "R036" => {
             let known = match &plan.selector {

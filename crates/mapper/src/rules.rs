@@ -101,9 +101,9 @@ rule!(
     TIME_ZERO,
     "R004",
     "time-zero",
-    Error,
+    Warning,
     Inf,
-    "the time value is 0, the Unix epoch itself (usually a missing value)"
+    "the time value is 0, the Unix epoch itself (usually a missing value; the ingestion window decides whether it fails)"
 );
 rule!(
     TIME_IN_FUTURE,
@@ -303,6 +303,30 @@ rule!(
     Inf,
     "the MeasureNameColumn value matches no MixedMeasureMappings entry"
 );
+rule!(
+    MEASURE_NAME_RESERVED,
+    "R037",
+    "measure-name-reserved",
+    Error,
+    Doc,
+    "the MeasureNameColumn value is a reserved system identifier or starts with `ts_` or `measure_name`"
+);
+rule!(
+    MEASURE_NAME_VALUE_PREFIX,
+    "R038",
+    "measure-name-measure-value-prefix",
+    Error,
+    Inf,
+    "the MeasureNameColumn value starts with `measure_value` (forbidden for dimension names; assumed for measure names)"
+);
+rule!(
+    MEASURE_NAME_IS_DIMENSION,
+    "R039",
+    "measure-name-is-dimension",
+    Error,
+    Doc,
+    "the MeasureNameColumn value is the name of one of the record's dimensions"
+);
 
 // Rows.
 rule!(
@@ -368,6 +392,9 @@ pub static RULES: &[&Rule] = &[
     &MEASURE_NAME_NULL,
     &MEASURE_NAME_TOO_LONG,
     &MEASURE_NAME_UNMATCHED,
+    &MEASURE_NAME_RESERVED,
+    &MEASURE_NAME_VALUE_PREFIX,
+    &MEASURE_NAME_IS_DIMENSION,
     &ROW_TOO_SHORT,
     &DUPLICATE_KEY,
     &COLUMN_NEVER_PARSES,
@@ -405,8 +432,10 @@ pub fn failure_class(rule: &Rule) -> FailureClass {
     }
     match rule.code {
         "H001" | "H002" => FailureClass::File,
-        "H005" | "R004" | "R005" | "R006" | "R016" | "R019" | "R021" | "R024" | "R022" | "R023"
-        | "R031" | "R032" | "R033" | "R034" | "R035" | "R036" => FailureClass::RecordIngestion,
+        "H005" | "R005" | "R006" | "R016" | "R019" | "R021" | "R024" | "R022" | "R023" | "R031"
+        | "R032" | "R033" | "R034" | "R035" | "R036" | "R037" | "R038" | "R039" => {
+            FailureClass::RecordIngestion
+        }
         _ => FailureClass::Parse,
     }
 }
@@ -428,7 +457,7 @@ pub fn service_reason(rule: &Rule) -> Option<&'static str> {
             "The record time value is not an epoch integer in the configured time unit."
         }
         "R003" => "The record time value is outside the supported range of 1970 to 2262.",
-        "R004" | "R005" | "R006" => WINDOW_REASON,
+        "R005" | "R006" => WINDOW_REASON,
         "R010" | "R011" => "A measure value cannot be converted to DOUBLE.",
         "R012" | "R013" => "A measure value cannot be converted to BIGINT.",
         "R014" => "A measure value cannot be converted to BOOLEAN.",
@@ -446,6 +475,8 @@ pub fn service_reason(rule: &Rule) -> Option<&'static str> {
         "R034" => "The measure name value is empty or null.",
         "R035" => "The measure name exceeds the maximum length of 256 bytes.",
         "R036" => "The measure name matches no measure mapping of the data model.",
+        "R037" | "R038" => "The measure name is a reserved name or starts with a reserved prefix.",
+        "R039" => "The measure name is the same as the name of a dimension.",
         "R040" => "The row has fewer columns than the header.",
         _ => FRAMING_REASON,
     })
@@ -496,7 +527,7 @@ mod tests {
 
     #[test]
     fn window_rules_use_the_documented_sentence() {
-        for r in [&TIME_ZERO, &TIME_IN_FUTURE, &TIME_BEFORE_RETENTION] {
+        for r in [&TIME_IN_FUTURE, &TIME_BEFORE_RETENTION] {
             assert_eq!(service_reason(r), Some(WINDOW_REASON));
         }
     }

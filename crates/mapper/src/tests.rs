@@ -266,13 +266,47 @@ fn r003_time_overflows_after_scaling() {
     );
 }
 
+/// Time 0 is 1970-01-01, in the range Timestream stores [DOC]: a warning
+/// (likely a missing value), and a failure only where the window says so.
 #[test]
-fn r004_time_zero_fails_ingestion() {
+fn r004_time_zero_is_a_warning_the_window_decides() {
+    let row = multi_row(&[(0, "000")]);
+    // The table's window unknown: only the range and the future are checked.
     let h = H::new(MULTI, MULTI_HEADER);
-    assert_eq!(h.one(&multi_row(&[(0, "0")])), FAIL1);
-    let res = h.run(&[&multi_row(&[(0, "000")])]);
+    assert_eq!(h.one(&row), OK1);
+    let res = h.run(&[&row]);
+    assert_eq!(codes(&res), ["R004"]);
+    assert_eq!(res.diagnostics[0].rule.severity, Severity::Warning);
+    assert_eq!(res.counters.records_ingested, 1);
+    // A 200-year magnetic window (from 2023) starts before 1970 too.
+    let table = |writes| TableRetention {
+        memory_store_retention_hours: 6,
+        magnetic_store_retention_days: 73_000,
+        magnetic_store_writes: writes,
+    };
+    let h = H::with(
+        MULTI,
+        MULTI_HEADER,
+        &CheckContext {
+            table: Some(table(true)),
+            ..ctx()
+        },
+        &CsvDialect::default(),
+    );
+    assert_eq!(h.one(&row), OK1);
+    // The memory store's 6 hours do not reach back to 1970.
+    let h = H::with(
+        MULTI,
+        MULTI_HEADER,
+        &CheckContext {
+            table: Some(table(false)),
+            ..ctx()
+        },
+        &CsvDialect::default(),
+    );
+    let res = h.run(&[&row]);
+    assert_eq!(codes(&res), ["R004", "R006"]);
     assert_eq!(res.counters.record_ingestion_failures, 1);
-    only(&res, "R004");
     assert_eq!(res.errors[0].reason, r::WINDOW_REASON);
 }
 
@@ -481,6 +515,13 @@ fn r017_timestamp() {
     let res = h.run(&[&multi_row(&[(7, "2023-01-01")]), &multi_row(&[(7, "-1")])]);
     assert_eq!(codes(&res), ["R017", "R017", "R051"]);
     assert_eq!(res.counters.parse_failures, 2);
+    // Past 2262 in the data model's unit: a hint about the unit, not BIGINT's.
+    let res = h.run(&[&multi_row(&[(7, "99999999999999")])]);
+    let hint = only(&res, "R017").hint.unwrap();
+    assert!(
+        hint.starts_with("TIMESTAMP holds times up to 2262"),
+        "{hint}"
+    );
 }
 
 #[test]
@@ -674,6 +715,43 @@ fn r034_r035_r036_measure_name_column() {
     assert_eq!(
         res.diagnostics[3].message,
         "the measure name `disk` in column `measure_name` (2) matches no `MixedMeasureMappings` entry (known: `count`, `cpu`, `metrics`)"
+    );
+}
+
+/// Measure names read from the data meet the naming rules the task's own
+/// names get (spec §4.3): reserved identifiers and prefixes (documented),
+/// the `measure_value` prefix (inferred), a dimension's name (documented).
+#[test]
+fn r037_r038_r039_measure_names_from_the_data() {
+    let model = r#"{"TimeColumn":"time","DimensionMappings":[{"SourceColumn":"host"}],
+      "MeasureNameColumn":"measure_name",
+      "MultiMeasureMappings":{"MultiMeasureAttributeMappings":[{"SourceColumn":"v","MeasureValueType":"DOUBLE"}]}}"#;
+    let h = H::new(model, &["time", "host", "measure_name", "v"]);
+    let res = h.run(&[
+        &[T, "h", "time", "1"],
+        &[T, "h", "ts_x", "1"],
+        &[T, "h", "measure_name2", "1"],
+        &[T, "h", "measure_value_x", "1"],
+        &[T, "h", "host", "1"],
+        &[T, "h", "Time", "1"],
+        &[T, "h", "cpu_ts_", "1"],
+    ]);
+    assert_eq!(codes(&res), ["R037", "R037", "R037", "R038", "R039"]);
+    let evidence: Vec<_> = res.diagnostics.iter().map(|d| d.rule.evidence).collect();
+    use Evidence::{Doc, Inf};
+    assert_eq!(evidence, [Doc, Doc, Doc, Inf, Doc]);
+    assert_eq!(res.counters.record_ingestion_failures, 5);
+    assert_eq!(res.counters.records_ingested, 2, "names are case-sensitive");
+    let messages: Vec<_> = res.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the measure name `time` in column `measure_name` (2) is `time`, a reserved system identifier of Timestream",
+            "the measure name `ts_x` in column `measure_name` (2) starts with the reserved prefix `ts_`",
+            "the measure name `measure_name2` in column `measure_name` (2) starts with the reserved prefix `measure_name`",
+            "the measure name `measure_value_x` in column `measure_name` (2) starts with `measure_value`, a prefix documented as reserved for dimension names and assumed to be for measure names",
+            "the measure name `host` in column `measure_name` (2) is also the name of a dimension",
+        ]
     );
 }
 
