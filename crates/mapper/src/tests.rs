@@ -278,32 +278,22 @@ fn r004_time_zero_is_a_warning_the_window_decides() {
     assert_eq!(codes(&res), ["R004"]);
     assert_eq!(res.diagnostics[0].rule.severity, Severity::Warning);
     assert_eq!(res.counters.records_ingested, 1);
-    // A 200-year magnetic window (from 2023) starts before 1970 too.
-    let table = |writes| TableRetention {
-        memory_store_retention_hours: 6,
-        magnetic_store_retention_days: 73_000,
-        magnetic_store_writes: writes,
+    // The table's defaults: 6 hours in memory, 73000 days on magnetic.
+    let with_table = |magnetic_store_writes| {
+        let table = TableRetention {
+            magnetic_store_writes,
+            ..TableRetention::default()
+        };
+        let ctx = CheckContext {
+            table: Some(table),
+            ..ctx()
+        };
+        H::with(MULTI, MULTI_HEADER, &ctx, &CsvDialect::default())
     };
-    let h = H::with(
-        MULTI,
-        MULTI_HEADER,
-        &CheckContext {
-            table: Some(table(true)),
-            ..ctx()
-        },
-        &CsvDialect::default(),
-    );
-    assert_eq!(h.one(&row), OK1);
+    // A 200-year magnetic window (from 2023) starts before 1970 too.
+    assert_eq!(with_table(true).one(&row), OK1);
     // The memory store's 6 hours do not reach back to 1970.
-    let h = H::with(
-        MULTI,
-        MULTI_HEADER,
-        &CheckContext {
-            table: Some(table(false)),
-            ..ctx()
-        },
-        &CsvDialect::default(),
-    );
+    let h = with_table(false);
     let res = h.run(&[&row]);
     assert_eq!(codes(&res), ["R004", "R006"]);
     assert_eq!(res.counters.record_ingestion_failures, 1);
