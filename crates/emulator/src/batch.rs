@@ -16,6 +16,8 @@
 //! stopped are picked up again when it starts on the same `--data-dir`.
 
 use std::collections::HashSet;
+
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
 use std::fmt::Write as _;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -687,10 +689,17 @@ impl TaskS3 {
                 .send();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| {
-                    format!(
-                        "cannot list s3://{bucket}/{prefix}: {}",
-                        aws_sdk_s3::error::DisplayErrorContext(&e)
-                    )
+                    // A sentence, as the service's `ErrorMessage`: the
+                    // error's code and message, not the SDK's dump of it.
+                    let why = match e.as_service_error().map(ListObjectsV2Error::meta) {
+                        Some(m) => format!(
+                            "{}{}",
+                            m.code().unwrap_or("error"),
+                            m.message().map(|t| format!(" ({t})")).unwrap_or_default()
+                        ),
+                        None => aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                    };
+                    format!("cannot list s3://{bucket}/{prefix}: {why}")
                 })?;
                 for o in page.contents() {
                     let Some(key) = o.key() else { continue };

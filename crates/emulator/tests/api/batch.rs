@@ -142,18 +142,7 @@ async fn a_failing_load_ends_failed_with_its_report_in_s3() {
         ]),
     )
     .await;
-    let id = create(&e.c, "bad/")
-        .send()
-        .await
-        .unwrap()
-        .task_id()
-        .to_owned();
-    let d = wait(
-        &e.c,
-        &id,
-        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
-    )
-    .await;
+    let (id, d) = run_to_end(&e.c, create(&e.c, "bad/")).await;
     assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
     let p = d.progress_report().unwrap();
     assert_eq!(p.records_processed(), 4);
@@ -179,6 +168,54 @@ async fn a_failing_load_ends_failed_with_its_report_in_s3() {
         .expect("a window error");
     assert_eq!(window["lineRanges"], serde_json::json!([[3, 4]]));
     assert_eq!(count_records(&e.server), 1);
+}
+
+/// A source that cannot be listed fails the task with one sentence in
+/// `ErrorMessage` (the S3 error's code and message, not the SDK's dump),
+/// the report's URL after it.
+#[tokio::test]
+async fn an_unreadable_source_fails_the_task_with_a_sentence() {
+    use tsw::types::{BatchLoadDataFormat, DataSourceConfiguration, DataSourceS3Configuration};
+    let e = env(Faults::default()).await;
+    let source = DataSourceConfiguration::builder()
+        .data_source_s3_configuration(
+            DataSourceS3Configuration::builder()
+                .bucket_name("nobucket")
+                .object_key_prefix("in/")
+                .build()
+                .unwrap(),
+        )
+        .data_format(BatchLoadDataFormat::Csv)
+        .build()
+        .unwrap();
+    let (_, d) = run_to_end(
+        &e.c,
+        create(&e.c, "unused/").data_source_configuration(source),
+    )
+    .await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
+    let message = d.error_message().unwrap();
+    assert!(
+        message.starts_with("cannot list s3://nobucket/in/: NoSuchBucket"),
+        "{message}"
+    );
+    assert!(!message.contains("ServiceError"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+}
+
+/// Creates the task and waits until it ends: its id and last description.
+async fn run_to_end(
+    c: &tsw::Client,
+    create: tsw::operation::create_batch_load_task::builders::CreateBatchLoadTaskFluentBuilder,
+) -> (String, tsw::types::BatchLoadTaskDescription) {
+    let id = create.send().await.unwrap().task_id().to_owned();
+    let d = wait(
+        c,
+        &id,
+        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
+    )
+    .await;
+    (id, d)
 }
 
 /// The task's error report, read back from the S3 server.
@@ -214,18 +251,7 @@ async fn records_the_store_refuses_are_reported_with_their_lines() {
         ]),
     )
     .await;
-    let id = create(&e.c, "dup/")
-        .send()
-        .await
-        .unwrap()
-        .task_id()
-        .to_owned();
-    let d = wait(
-        &e.c,
-        &id,
-        &[BatchLoadStatus::Succeeded, BatchLoadStatus::Failed],
-    )
-    .await;
+    let (id, d) = run_to_end(&e.c, create(&e.c, "dup/")).await;
     assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
     let p = d.progress_report().unwrap();
     assert_eq!(p.records_processed(), 6);

@@ -5,7 +5,8 @@
 //! q13) \[INF\]. tsload looks, in order:
 //!
 //! 1. for an `s3://bucket/key` URL in the task's `ErrorMessage` (the
-//!    emulator writes one there);
+//!    emulator writes one there), in the report bucket: the message may
+//!    name other objects too, such as an input it could not read;
 //! 2. for `.json` objects under the report prefix whose key contains the
 //!    task id (`<prefix>/<TaskId>/…` in the emulator);
 //!
@@ -46,16 +47,19 @@ pub enum ReportError {
     },
 }
 
-/// The first `s3://bucket/key` URL in `text`, if any.
-pub fn url_in(text: &str) -> Option<(String, String)> {
-    let start = text.find("s3://")?;
-    let rest = &text[start + 5..];
-    let end = rest
-        .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')')
-        .unwrap_or(rest.len());
-    let url = rest[..end].trim_end_matches(['.', ',', ';']);
-    let (bucket, key) = url.split_once('/')?;
-    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
+/// The first `s3://bucket/key` URL in `text` whose bucket is `bucket`
+/// (any bucket when `None`), if any.
+pub fn url_in(text: &str, bucket: Option<&str>) -> Option<(String, String)> {
+    text.match_indices("s3://").find_map(|(start, _)| {
+        let rest = &text[start + 5..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ')')
+            .unwrap_or(rest.len());
+        let url = rest[..end].trim_end_matches(['.', ',', ';', ':']);
+        let (b, key) = url.split_once('/')?;
+        (!b.is_empty() && !key.is_empty() && bucket.is_none_or(|want| want == b))
+            .then(|| (b.to_owned(), key.to_owned()))
+    })
 }
 
 fn reason_of(v: &Value) -> String {
@@ -174,14 +178,19 @@ pub async fn fetch(
     client: &Client,
     description: &BatchLoadTaskDescription,
 ) -> Result<Vec<FoundReport>, ReportError> {
-    if let Some((bucket, key)) = description.error_message.as_deref().and_then(url_in) {
-        return Ok(vec![fetch_one(client, &bucket, &key).await?]);
-    }
-    let Some(loc) = description
+    let loc = description
         .report_configuration
         .as_ref()
-        .and_then(|r| r.report_s3_configuration.as_ref())
-    else {
+        .and_then(|r| r.report_s3_configuration.as_ref());
+    let report_bucket = loc.and_then(|l| l.bucket_name.as_deref());
+    if let Some((bucket, key)) = description
+        .error_message
+        .as_deref()
+        .and_then(|m| url_in(m, report_bucket))
+    {
+        return Ok(vec![fetch_one(client, &bucket, &key).await?]);
+    }
+    let Some(loc) = loc else {
         return Ok(Vec::new());
     };
     let (Some(bucket), Some(id)) = (&loc.bucket_name, &description.task_id) else {
@@ -212,16 +221,24 @@ mod tests {
     fn urls_in_error_messages() {
         assert_eq!(
             url_in(
-                "The task completed with errors. Error report: s3://rep/errors/ABC/error-report.json"
+                "The task completed with errors. Error report: s3://rep/errors/ABC/error-report.json",
+                None
             ),
             Some(("rep".into(), "errors/ABC/error-report.json".into()))
         );
         assert_eq!(
-            url_in("see (s3://b/k.json)."),
+            url_in("see (s3://b/k.json).", None),
             Some(("b".into(), "k.json".into()))
         );
-        assert_eq!(url_in("no url"), None);
-        assert_eq!(url_in("s3://bucket-only"), None);
+        assert_eq!(url_in("no url", None), None);
+        assert_eq!(url_in("s3://bucket-only", None), None);
+        // An input named first is not the report.
+        let failed = "cannot list s3://nobucket/in/: NoSuchBucket. Error report: s3://rep/E1/error-report.json";
+        assert_eq!(
+            url_in(failed, Some("rep")),
+            Some(("rep".into(), "E1/error-report.json".into()))
+        );
+        assert_eq!(url_in(failed, Some("other")), None);
     }
 
     #[test]
