@@ -625,7 +625,7 @@ pub(crate) fn explanation_text(e: &Explanation) -> String {
             }
             let tag = match r.agreement {
                 Agreement::Agrees if !r.inferred => "",
-                Agreement::NotChecked => "",
+                Agreement::NotChecked | Agreement::NotInInput => "",
                 _ => " [INF]",
             };
             let _ = writeln!(s, "    likely cause{tag}: {}", r.likely_cause);

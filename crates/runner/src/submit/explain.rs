@@ -68,6 +68,9 @@ pub enum Agreement {
     LocalClean,
     /// The input was not available locally.
     NotChecked,
+    /// The lines are not in the input (line 0, or past its end): the report
+    /// is not of this input, or not of this version of it.
+    NotInInput,
 }
 
 /// One `lineRanges` entry explained.
@@ -117,24 +120,31 @@ pub struct Explanation {
 }
 
 /// The rows of `ranges` (the first [`ROWS_PER_RANGE`] of each), read from
-/// the input again.
-fn rows(input: &Input, opener: &dyn Opener, ranges: &[[u64; 2]]) -> Vec<Vec<Row>> {
+/// the input again, and the input's line count when it ends before the
+/// first line of a range.
+fn rows(input: &Input, opener: &dyn Opener, ranges: &[[u64; 2]]) -> (Vec<Vec<Row>>, Option<u64>) {
     let mut out: Vec<Vec<Row>> = vec![Vec::new(); ranges.len()];
     let Ok(src) = opener.open(input) else {
-        return out;
+        return (out, None);
     };
+    // Up to the first line of every range, at least: whether it exists.
     let last = ranges
         .iter()
-        .map(|r| r[0].saturating_add(ROWS_PER_RANGE - 1).min(r[1]))
+        .map(|r| r[0].saturating_add(ROWS_PER_RANGE - 1).min(r[1]).max(r[0]))
         .max()
         .unwrap_or(0);
+    let mut ended = None;
     let mut reader = BufReader::new(src);
     let mut buf = Vec::new();
     let mut line = 0u64;
     while line < last {
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => {
+                ended = Some(line);
+                break;
+            }
+            Err(_) => break,
             Ok(_) => {}
         }
         line += 1;
@@ -152,7 +162,7 @@ fn rows(input: &Input, opener: &dyn Opener, ranges: &[[u64; 2]]) -> Vec<Vec<Row>
             }
         }
     }
-    out
+    (out, ended)
 }
 
 fn service_side_cause(reason: &str) -> String {
@@ -189,7 +199,7 @@ fn explain_file(
         .flat_map(|e| e.line_ranges.iter().map(move |r| (*r, e.reason.as_str())))
         .collect();
     let plain: Vec<[u64; 2]> = ranges.iter().map(|(r, _)| *r).collect();
-    let mut shown = rows(input, opener, &plain);
+    let (mut shown, line_count) = rows(input, opener, &plain);
     let result = &outcome.result;
     let file_failed = result.counters.file_failures > 0;
     let explained = ranges
@@ -238,7 +248,21 @@ fn explain_file(
                     message: d.message.clone(),
                 })
                 .collect();
-            let (agreement, likely_cause, inferred) = if let Some(first) = in_range.first() {
+            let (agreement, likely_cause, inferred) = if *a == 0 {
+                (
+                    Agreement::NotInInput,
+                    "line 0 does not exist (lines count from 1, the header is line 1): the report does not match this input".to_owned(),
+                    false,
+                )
+            } else if let Some(n) = line_count.filter(|n| a > n) {
+                (
+                    Agreement::NotInInput,
+                    format!(
+                        "the input has {n} lines, so these are past its end: the report is of another file, or of another version of this one"
+                    ),
+                    false,
+                )
+            } else if let Some(first) = in_range.first() {
                 let mut codes: Vec<&'static str> = Vec::new();
                 for d in &in_range {
                     if !codes.contains(&d.rule.code) {
@@ -401,6 +425,11 @@ mod tests {
                             reason: "The record timestamp is outside the time range of the data ingestion window.".into(),
                             line_ranges: vec![[5, 5]],
                         },
+                        // Not lines of this input: the file has 5.
+                        FileError {
+                            reason: "r".into(),
+                            line_ranges: vec![[6, 9], [0, 0]],
+                        },
                     ],
                 },
                 FileErrors {
@@ -421,7 +450,22 @@ mod tests {
         };
         let got = explain(&report, &pipeline, &LocalOpener, &resolve).unwrap();
         let first = &got.files[0];
-        assert_eq!(first.ranges.len(), 2);
+        assert_eq!(first.ranges.len(), 4);
+        let past = &first.ranges[2];
+        assert_eq!(past.agreement, Agreement::NotInInput);
+        assert!(
+            past.likely_cause.starts_with("the input has 5 lines"),
+            "{}",
+            past.likely_cause
+        );
+        assert!(past.rows.is_empty() && !past.inferred);
+        let zero = &first.ranges[3];
+        assert_eq!(zero.agreement, Agreement::NotInInput);
+        assert!(
+            zero.likely_cause.starts_with("line 0 does not exist"),
+            "{}",
+            zero.likely_cause
+        );
         let range = &first.ranges[0];
         assert_eq!(range.agreement, Agreement::Agrees);
         assert_eq!(
