@@ -112,6 +112,10 @@ pub enum InputError {
     /// A glob that matches no file.
     #[error("`{0}`: the pattern matches no file")]
     NoMatch(String),
+    /// A directory without files (as an empty S3 prefix, which fails the
+    /// task \[INF: spec §2.4\]).
+    #[error("`{0}`: the directory holds no files to load")]
+    EmptyDirectory(String),
     /// A malformed glob.
     #[error("`{pattern}`: invalid pattern: {message}")]
     BadPattern {
@@ -186,6 +190,9 @@ pub fn expand_local(specs: &[InputSpec]) -> Result<Vec<Expanded>, InputError> {
                 if path.is_dir() {
                     let mut files = Vec::new();
                     walk(path, &mut files)?;
+                    if files.is_empty() {
+                        return Err(InputError::EmptyDirectory(p.clone()));
+                    }
                     for f in files {
                         out.push(Expanded::Local(file_input(f)?));
                     }
@@ -358,6 +365,15 @@ mod tests {
             expand_local(&[InputSpec::Path("/no/such/file.csv".into())]),
             Err(InputError::NotFound(_))
         ));
+        // A directory with only empty directories in it: nothing to load.
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::create_dir(empty.path().join("sub")).unwrap();
+        let spec = empty.path().display().to_string();
+        let e = expand_local(&[InputSpec::Path(spec.clone())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("`{spec}`: the directory holds no files to load")
+        );
     }
 
     #[test]
