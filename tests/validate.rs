@@ -279,25 +279,82 @@ fn outputs_never_overwrite_inputs_or_each_other() {
     }
 }
 
+/// `tsload ARGS` is a usage error (exit 2) whose message holds `message`.
+fn usage_error(args: &[&str], message: &str) {
+    let out = tsload(args).output().unwrap();
+    let text = crate::util::block(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(message),
+        "{text}"
+    );
+}
+
 /// `--threads` takes 1..=256: 0 used to become 1 silently, and a huge value
 /// spawned that many threads.
 #[test]
 fn threads_out_of_range_are_usage_errors() {
     for n in ["0", "257", "100000"] {
-        let out = tsload(&[
-            "validate",
-            "fixtures/valid/multi-measure-hosts/task.json",
-            "fixtures/valid/multi-measure-hosts/data.csv",
-            "-j",
-            n,
-        ])
-        .output()
-        .unwrap();
-        let text = crate::util::block(&out);
-        assert_eq!(out.status.code(), Some(2), "{text}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(&format!("{n} is not in 1..=256")),
-            "{text}"
+        usage_error(
+            &[
+                "validate",
+                "fixtures/valid/multi-measure-hosts/task.json",
+                "fixtures/valid/multi-measure-hosts/data.csv",
+                "-j",
+                n,
+            ],
+            &format!("{n} is not in 1..=256"),
+        );
+    }
+}
+
+/// A row with the wrong number of fields says how many, and what to fix.
+#[test]
+fn field_count_mismatch_gives_the_counts_and_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(
+        &data,
+        "time,region,hostname,cpu,mem,requests,healthy,status\n\
+         1715000000250,us-east-1,web-01,1,1,1,true,OK,extra\n\
+         1715000000250,us-east-1,web-01,1,1,1,true\n",
+    )
+    .unwrap();
+    let out = tsload(&[
+        "validate",
+        "fixtures/valid/multi-measure-hosts/task.json",
+        data.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        ":2: the row has 9 fields where the header has 8",
+        "hint: a value probably holds the separator: quote it, or remove the extra separators",
+        ":3: the row has 7 fields where the header has 8",
+        "hint: a value is probably missing, or the row was cut: check the separators of this line",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
+
+/// `--null-value` takes what a task's `NullValue` takes: 1..=256 characters.
+#[test]
+fn null_value_flag_has_the_task_constraint() {
+    let long = "n".repeat(257);
+    for (v, message) in [
+        ("", "must not be empty"),
+        (long.as_str(), "at most 256 characters"),
+    ] {
+        usage_error(
+            &[
+                "validate",
+                "fixtures/valid/mixed-measures/model.json",
+                "fixtures/valid/mixed-measures/data.csv",
+                "--null-value",
+                v,
+            ],
+            message,
         );
     }
 }

@@ -63,8 +63,8 @@ pub(crate) struct Args {
     /// Escape character (default none).
     #[arg(long, help_heading = "Dialect (bare data model only)")]
     pub(crate) escape: Option<String>,
-    /// A field equal to this is null.
-    #[arg(long, help_heading = "Dialect (bare data model only)")]
+    /// A field equal to this is null (1 to 256 characters, as in a task).
+    #[arg(long, help_heading = "Dialect (bare data model only)", value_parser = null_value)]
     pub(crate) null_value: Option<String>,
     /// Trim leading and trailing white space.
     #[arg(long, help_heading = "Dialect (bare data model only)")]
@@ -272,6 +272,16 @@ fn one_char(flag: &str, v: &str) -> Result<String, Fatal> {
         )));
     }
     Ok(s.to_owned())
+}
+
+/// `--null-value`: 1..=256 characters, the task's `NullValue` constraint
+/// (spec §2.2 \[MODEL\]); an empty field is null already.
+fn null_value(s: &str) -> Result<String, String> {
+    match s.chars().count() {
+        1..=256 => Ok(s.to_owned()),
+        0 => Err("must not be empty (an empty field is read as null already)".into()),
+        n => Err(format!("must be at most 256 characters, found {n}")),
+    }
 }
 
 pub(crate) fn dialect(args: &Args, loaded: &Loaded) -> Result<CsvDialect, Fatal> {

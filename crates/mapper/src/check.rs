@@ -576,6 +576,9 @@ impl<'p> ChunkChecker<'p> {
                 let mut f = Finding::new(issue.rule, pos);
                 f.field = issue.field;
                 f.offset = issue.offset;
+                if issue.rule == &tsload_csv::rules::FIELD_COUNT_MISMATCH {
+                    f = f.num(rec.len() as i64, plan.header.len() as u64);
+                }
                 self.out.note(f, None);
                 if issue.rule.severity == Severity::Error && first_error.is_none() {
                     first_error = Some(issue.rule);

@@ -105,6 +105,19 @@ fn value_hint(rule: &Rule, fault: Option<Fault>, ty: &str) -> String {
     }
 }
 
+/// What to do about a framing problem of the CSV reader.
+fn framing_hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "C003" => "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+        "C004" => {
+            "NUL bytes usually mean UTF-16 without a byte-order mark, or binary data: save the file as UTF-8 text"
+        }
+        "C005" => "end lines with LF or CRLF (e.g. `dos2unix`)",
+        "C006" => "close the quote, or double the quotes inside quoted values (`\"\"`)",
+        _ => return None,
+    })
+}
+
 fn window_text(w: &Window) -> String {
     match w {
         Window::Checked {
@@ -413,10 +426,24 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
             format!("{c}, {measure}: the field is empty and is read as null, so the measure is left out of the record"),
             Some("set `NullValue` and write it where a value is missing, or fill the field in".into()),
         ),
+        "C008" => (
+            format!(
+                "the row has {} field{} where the header has {}",
+                f.num,
+                if f.num == 1 { "" } else { "s" },
+                f.aux
+            ),
+            Some(if (f.num as u64) > f.aux {
+                "a value probably holds the separator: quote it, or remove the extra separators"
+            } else {
+                "a value is probably missing, or the row was cut: check the separators of this line"
+            }
+            .into()),
+        ),
         _ => (
             // Framing rules of the CSV reader.
             format!("{c}: {}", rule.summary),
-            None,
+            framing_hint(rule.code).map(str::to_owned),
         ),
     };
     let mut d = Diagnostic::new(rule, location(plan, f), message).with_file(file);
