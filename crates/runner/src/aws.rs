@@ -58,6 +58,20 @@ pub fn s3_client(config: &aws_config::SdkConfig, settings: &AwsSettings) -> aws_
     aws_sdk_s3::Client::from_conf(b.build())
 }
 
+/// `e` and its sources, `: `-separated: the SDK's top error alone often
+/// says only "dispatch failure", the cause (no credentials, a refused
+/// connection) is further down.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +82,17 @@ mod tests {
         assert!(is_local_endpoint("http://localhost:9000/"));
         assert!(is_local_endpoint("http://[::1]:9000"));
         assert!(!is_local_endpoint("https://s3.eu-west-1.amazonaws.com"));
+    }
+
+    #[test]
+    fn error_chains_keep_the_cause() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other("no credentials in the chain"));
+        assert_eq!(
+            error_chain(&e),
+            "dispatch failure: no credentials in the chain"
+        );
     }
 }

@@ -44,17 +44,8 @@ where
     match (e.code(), e.message()) {
         (Some(c), Some(m)) => format!("{c}: {m}"),
         (Some(c), None) => c.to_owned(),
-        _ => {
-            // The transport error chain, without the raw response dump.
-            let mut s = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(x) = src {
-                s.push_str(": ");
-                s.push_str(&x.to_string());
-                src = x.source();
-            }
-            s
-        }
+        // The transport error chain, without the raw response dump.
+        _ => crate::aws::error_chain(e),
     }
 }
 

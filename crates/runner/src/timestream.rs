@@ -50,23 +50,14 @@ impl TimestreamError {
     pub fn from_sdk<E, R>(operation: &'static str, e: &tsw::error::SdkError<E, R>) -> Self
     where
         E: tsw::error::ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         use tsw::error::ProvideErrorMetadata;
         let code = e.code().map(str::to_owned);
         let message = match (e.code(), e.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => c.to_owned(),
-            _ => {
-                let mut s = e.to_string();
-                let mut src = std::error::Error::source(e);
-                while let Some(x) = src {
-                    s.push_str(": ");
-                    s.push_str(&x.to_string());
-                    src = x.source();
-                }
-                s
-            }
+            _ => crate::aws::error_chain(e),
         };
         Self {
             operation,
@@ -105,7 +96,7 @@ pub async fn client(settings: &TimestreamSettings) -> Result<tsw::Client, Timest
         .await
         .map_err(|e| TimestreamError {
             operation: "DescribeEndpoints",
-            message: e.to_string(),
+            message: crate::aws::error_chain(&*e),
             code: None,
         })?;
     Ok(client)

@@ -416,13 +416,7 @@ where
             resource: None,
         };
     }
-    let mut message = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(x) = src {
-        message.push_str(": ");
-        message.push_str(&x.to_string());
-        src = x.source();
-    }
+    let message = crate::aws::error_chain(e);
     let status = e.raw_response().map(|r| r.status().as_u16());
     let kind = match e {
         SdkError::DispatchFailure(_)
