@@ -202,40 +202,49 @@ impl AtomicFile {
                 "it is a directory",
             )));
         }
+        if path == Path::new("-") {
+            return Err(err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`-` means standard input for inputs; an output needs a path (`/dev/stdout` for standard output)",
+            )));
+        }
+        // A device or a pipe reached through a link that only the kernel can
+        // follow: `/dev/stdout` in `… | cat` is `/proc/self/fd/1`, a link to
+        // `pipe:[…]`, which names no file.
+        if let Ok(m) = std::fs::metadata(path)
+            && !m.is_file()
+        {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(err)?;
+            return Ok(Self {
+                path: path.to_path_buf(),
+                tmp: BufWriter::with_capacity(128 * 1024, Target::Direct(f)),
+            });
+        }
         let dest = resolve(path).map_err(err)?;
-        let target = match std::fs::metadata(&dest) {
-            Ok(m) if !m.is_file() => {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .truncate(true)
-                    .open(&dest)
-                    .map_err(err)?;
-                Target::Direct(f)
-            }
-            _ => {
-                let dir = match dest.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => dir,
-                };
-                let mut builder = tempfile::Builder::new();
-                builder.prefix(".tsload-").suffix(".tmp");
-                // The mode of a file created the usual way (tempfile's own
-                // default is 0600), which the umask then narrows.
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    builder.permissions(std::fs::Permissions::from_mode(0o666));
-                }
-                let file = builder.tempfile_in(dir).map_err(err)?;
-                // A file replaced keeps its mode.
-                if let Ok(m) = std::fs::metadata(&dest) {
-                    file.as_file()
-                        .set_permissions(m.permissions())
-                        .map_err(err)?;
-                }
-                Target::Temp { file, dest }
-            }
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => dir,
         };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".tsload-").suffix(".tmp");
+        // The mode of a file created the usual way (tempfile's own
+        // default is 0600), which the umask then narrows.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let file = builder.tempfile_in(dir).map_err(err)?;
+        // A file replaced keeps its mode.
+        if let Ok(m) = std::fs::metadata(&dest) {
+            file.as_file()
+                .set_permissions(m.permissions())
+                .map_err(err)?;
+        }
+        let target = Target::Temp { file, dest };
         Ok(Self {
             path: path.to_path_buf(),
             tmp: BufWriter::with_capacity(128 * 1024, target),
@@ -364,6 +373,29 @@ mod tests {
         // Devices may be shared.
         let null = Path::new("/dev/null");
         check_outputs(&[("--report", null), ("--emit", null)], reads).unwrap();
+    }
+
+    /// `/dev/stdout` into a pipe is `/proc/self/fd/1`, a link to
+    /// `pipe:[…]` that names no file: written in place, through the link.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pipe_behind_a_proc_link_is_written_in_place() {
+        use std::io::Read as _;
+        use std::os::fd::AsRawFd as _;
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let link = PathBuf::from(format!("/proc/self/fd/{}", writer.as_raw_fd()));
+        write_atomic(&link, b"through the pipe").unwrap();
+        drop(writer);
+        let mut got = String::new();
+        reader.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "through the pipe");
+    }
+
+    #[test]
+    fn a_dash_is_not_an_output_path() {
+        let e = AtomicFile::create(Path::new("-")).unwrap_err();
+        assert!(e.to_string().contains("an output needs a path"), "{e}");
+        assert!(!Path::new("-").exists());
     }
 
     #[test]
