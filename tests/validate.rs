@@ -338,6 +338,24 @@ fn field_count_mismatch_gives_the_counts_and_a_fix() {
     }
 }
 
+/// `--sample 0` would check nothing; `--upload-concurrency 0` would upload
+/// nothing: both are usage errors.
+#[test]
+fn zero_counts_are_usage_errors() {
+    let (task, data) = (
+        "fixtures/valid/multi-measure-hosts/task.json",
+        "fixtures/valid/multi-measure-hosts/data.csv",
+    );
+    usage_error(
+        &["validate", task, data, "--sample", "0"],
+        "0 is not in 1..",
+    );
+    usage_error(
+        &["submit", task, data, "--upload-concurrency", "0"],
+        "0 is not in 1..=64",
+    );
+}
+
 /// `--null-value` takes what a task's `NullValue` takes: 1..=256 characters.
 #[test]
 fn null_value_flag_has_the_task_constraint() {

@@ -181,8 +181,14 @@ pub(crate) struct Args {
         help_heading = "Upload"
     )]
     pub(crate) piece_size: u64,
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4, help_heading = "Upload")]
+    /// Requests in flight at once (1..=64).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 4,
+        help_heading = "Upload",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64)
+    )]
     pub(crate) upload_concurrency: usize,
 
     #[command(flatten)]
@@ -1128,7 +1134,7 @@ fn submit_checked(
         let options = UploadOptions {
             multipart_threshold: args.multipart_threshold.saturating_mul(1024 * 1024),
             part_size: args.part_size.saturating_mul(1024 * 1024),
-            concurrency: args.upload_concurrency.max(1),
+            concurrency: args.upload_concurrency,
         };
         let done = rt.block_on(upload::upload_all(s3, bucket, &up.objects, &options, &bar))?;
         if let Some(b) = &bar.bar {

@@ -33,8 +33,8 @@ pub(crate) struct Args {
     /// Keep at most N diagnostics per file (counting goes on).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub(crate) max_errors: usize,
-    /// Check only the first N data rows of each file.
-    #[arg(long, value_name = "N")]
+    /// Check only the first N data rows of each file (N ≥ 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) sample: Option<u64>,
     /// Worker threads, 1..=256 (default: all cores, at most 256).
     #[arg(
@@ -805,10 +805,15 @@ impl<'a> Summary<'a> {
         let n = self.v.files.len();
         let _ = writeln!(
             s,
-            "{} {}, {} data rows{}",
+            "{} {}, {} data {}{}",
             n,
             if n == 1 { "input" } else { "inputs" },
             c.records_processed,
+            if c.records_processed == 1 {
+                "row"
+            } else {
+                "rows"
+            },
             if self.v.files.iter().any(|f| f.sampled) {
                 " (sampled)"
             } else {

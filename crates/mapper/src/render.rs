@@ -114,6 +114,9 @@ fn framing_hint(code: &str) -> Option<&'static str> {
         }
         "C005" => "end lines with LF or CRLF (e.g. `dos2unix`)",
         "C006" => "close the quote, or double the quotes inside quoted values (`\"\"`)",
+        "C021" => {
+            "quote the field if the escape is meant, or check the values: tsload keeps the character as it is"
+        }
         _ => return None,
     })
 }
@@ -126,15 +129,19 @@ fn window_text(w: &Window) -> String {
             retention,
             ..
         } => {
+            let (days, hours) = (
+                retention.magnetic_store_retention_days,
+                retention.memory_store_retention_hours,
+            );
             let what = if retention.magnetic_store_writes {
                 format!(
-                    "the magnetic-store retention of {} days",
-                    retention.magnetic_store_retention_days
+                    "the magnetic-store retention of {days} day{}",
+                    if days == 1 { "" } else { "s" }
                 )
             } else {
                 format!(
-                    "the memory-store retention of {} hours, magnetic-store writes being off",
-                    retention.memory_store_retention_hours
+                    "the memory-store retention of {hours} hour{}, magnetic-store writes being off",
+                    if hours == 1 { "" } else { "s" }
                 )
             };
             format!(

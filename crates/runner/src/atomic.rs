@@ -237,7 +237,16 @@ impl AtomicFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let file = builder.tempfile_in(dir).map_err(err)?;
+        // The temporary file's name is ours, not the user's: errors name
+        // the folder.
+        let file = builder.tempfile_in(dir).map_err(|e| {
+            let why = if dir.is_dir() {
+                format!("cannot create a file in `{}`: {}", dir.display(), e.kind())
+            } else {
+                format!("its folder `{}` does not exist", dir.display())
+            };
+            err(io::Error::new(e.kind(), why))
+        })?;
         // A file replaced keeps its mode.
         if let Ok(m) = std::fs::metadata(&dest) {
             file.as_file()
@@ -389,6 +398,21 @@ mod tests {
         let mut got = String::new();
         reader.read_to_string(&mut got).unwrap();
         assert_eq!(got, "through the pipe");
+    }
+
+    #[test]
+    fn errors_name_the_folder_not_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("missing/out.json");
+        let e = AtomicFile::create(&out).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "cannot write `{}`: its folder `{}` does not exist",
+                out.display(),
+                dir.path().join("missing").display()
+            )
+        );
     }
 
     #[test]
