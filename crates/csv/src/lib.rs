@@ -62,6 +62,7 @@
 //! | `ColumnSeparator` | any single byte except `\n`, `\r`, NUL and the quote | |
 //! | `QuoteChar` | any single byte; opens a quoted field only as a field's first byte (after leading spaces it is data) | C010 stray quote \[INF\] |
 //! | `EscapeChar` | inside quotes, takes the next byte literally; documented for the quote \[DOC\], applied to any byte like `csv-core` | C013 if the next byte is neither quote nor escape \[INF\] |
+//! | `EscapeChar` outside quotes | data, like `csv-core` (whether the service applies it there is undocumented) | C021 warning \[INF\] |
 //! | `""` in quotes | one quote (RFC 4180), with or without `EscapeChar`; not reported when `EscapeChar` equals `QuoteChar` | C009 \[INF\] |
 //! | text after a closing quote | appended to the field (`"ab"c` is `abc`) | C011 \[INF\] |
 //! | line breaks in quotes | part of the field, lines counted | C012 \[INF\] |

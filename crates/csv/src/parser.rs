@@ -231,8 +231,10 @@ impl Parser {
         // with no byte loaded. At anything else (a quote, `\r`, the end of
         // the buffer, more fields than slots) the general loop below takes
         // over at the current field's start, which gives the same result:
-        // fields are parsed independently of the ones before.
+        // fields are parsed independently of the ones before. Not with an
+        // escape character: unquoted fields are searched for it (`C021`).
         if !self.cfg.trim
+            && self.cfg.escape.is_none()
             && let Some((mut base, mut block, mut mask, mut seps)) =
                 self.scanner.seek(&self.needles, buf, p)
         {
@@ -418,6 +420,13 @@ impl Parser {
                     None if eof => len,
                     None => return None,
                 };
+                // Kept as data; said, since the service may read it as an
+                // escape (the fast path above is off with an escape set).
+                if let Some(e) = self.cfg.escape
+                    && let Some(k) = memchr(e, &buf[fs..d])
+                {
+                    self.issue(&rules::ESCAPE_OUTSIDE_QUOTES, field, fs + k, start);
+                }
                 cs = fs - start;
                 ce = d - start;
             }

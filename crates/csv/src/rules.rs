@@ -190,6 +190,17 @@ pub static BLANK_LINES: Rule = Rule {
     summary: "blank lines are skipped; the service may count them as malformed rows",
 };
 
+/// The escape character in an unquoted field: kept as data. Escapes apply
+/// inside quotes (as in csv-core); the documentation shows them before a
+/// quote \[DOC: PREP\] but does not say whether they apply outside quotes.
+pub static ESCAPE_OUTSIDE_QUOTES: Rule = Rule {
+    code: "C021",
+    slug: "escape-outside-quotes",
+    severity: Severity::Warning,
+    evidence: Evidence::Inf,
+    summary: "an unquoted field contains the escape character, which is kept as data (escapes are applied inside quotes only); whether the service applies it there is undocumented",
+};
+
 /// Every rule of this crate, in code order.
 pub static RULES: &[&Rule] = &[
     &UTF8_BOM,
@@ -212,6 +223,7 @@ pub static RULES: &[&Rule] = &[
     &EMPTY_INPUT,
     &EMPTY_FIELD_NULL,
     &BLANK_LINES,
+    &ESCAPE_OUTSIDE_QUOTES,
 ];
 
 #[cfg(test)]

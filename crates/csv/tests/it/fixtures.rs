@@ -206,6 +206,31 @@ fn c013_escape_before_ordinary_byte() {
 }
 
 #[test]
+fn c021_escape_outside_quotes_is_data_and_reported() {
+    let d = CsvDialect {
+        escape: Some(b'\\'),
+        ..CsvDialect::default()
+    };
+    // `a\,b` unquoted: the escape is data, so the comma splits the field
+    // (one field too many); inside quotes it escapes as configured.
+    let out = check(
+        "C021-escape-outside-quotes.csv",
+        &d,
+        tsload_csv::MAX_RECORD_BYTES,
+        &["line 2 field 1 C021", "line 2 C008", "line 4 field 1 C021"],
+    );
+    assert_eq!(out.records[0].strs(), ["1700000000000", "a\\", "b", "0.5"]);
+    assert_eq!(out.records[1].strs()[1], "x\"y");
+    assert_eq!(out.records[2].strs()[1], "c\\d");
+    // Without an escape character the backslash is plain data everywhere,
+    // and the quote after it closes the quoted field early.
+    dflt(
+        "C021-escape-outside-quotes.csv",
+        &["line 2 C008", "line 3 field 1 C011", "line 3 field 1 C010"],
+    );
+}
+
+#[test]
 fn c014_trim_inside_quotes() {
     let d = CsvDialect {
         trim: true,
