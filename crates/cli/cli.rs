@@ -42,7 +42,9 @@ pub(crate) enum Format {
     /// Text for people.
     #[default]
     Human,
-    /// One JSON document on stdout (versioned, documented in README).
+    /// One JSON document on stdout: tsload's reports carry `version` and
+    /// `command` (README); `status` and `list` print the service's response,
+    /// as `aws timestream-write` does.
     Json,
 }
 
