@@ -356,6 +356,25 @@ fn zero_counts_are_usage_errors() {
     );
 }
 
+/// An input given twice (stdin twice, a file also inside a given folder)
+/// is a usage error: its rows would be counted twice.
+#[test]
+fn inputs_given_twice_are_refused() {
+    let (task, dir) = (
+        "fixtures/valid/multi-measure-hosts/task.json",
+        "fixtures/valid/multi-measure-hosts",
+    );
+    let data = "fixtures/valid/multi-measure-hosts/data.csv";
+    usage_error(
+        &["validate", task, "-", "-"],
+        "`-` (standard input) is given more than once",
+    );
+    usage_error(
+        &["validate", task, data, dir],
+        "are the same file; give each input once",
+    );
+}
+
 /// `--null-value` takes what a task's `NullValue` takes: 1..=256 characters.
 #[test]
 fn null_value_flag_has_the_task_constraint() {

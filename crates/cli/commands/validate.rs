@@ -489,6 +489,9 @@ pub(crate) fn inputs(
             }
         }
     }
+    // Each input once: a file twice would count its rows twice (and
+    // `submit` would upload it twice).
+    input::check_distinct(&out)?;
     Ok(out)
 }
 

@@ -64,7 +64,7 @@ pub enum Clobber {
 /// What makes two paths the same file: the device and inode of an existing
 /// regular file, else the canonical folder and the name of a file to come.
 #[derive(Debug, PartialEq, Eq)]
-enum Identity {
+pub(crate) enum Identity {
     #[cfg(unix)]
     Inode(u64, u64),
     Path(PathBuf),
@@ -73,7 +73,7 @@ enum Identity {
 /// The identity of `path`; `None` for what is not a regular file (a device
 /// such as `/dev/null`, a pipe: sharing those loses nothing) or a path
 /// whose folder does not exist (creating the output reports that).
-fn identity(path: &Path) -> Option<Identity> {
+pub(crate) fn identity(path: &Path) -> Option<Identity> {
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => None,
         #[cfg(unix)]

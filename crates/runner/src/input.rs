@@ -112,6 +112,18 @@ pub enum InputError {
     /// A glob that matches no file.
     #[error("`{0}`: the pattern matches no file")]
     NoMatch(String),
+    /// Standard input given more than once: it can be read once.
+    #[error("`-` (standard input) is given more than once; it can be read only once")]
+    StdinTwice,
+    /// The same file given twice (by two spellings, or as a file and
+    /// inside a directory): its rows would be counted twice.
+    #[error("`{first}` and `{second}` are the same file; give each input once")]
+    SameFile {
+        /// The first spelling.
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// A directory without files (as an empty S3 prefix, which fails the
     /// task \[INF: spec §2.4\]).
     #[error("`{0}`: the directory holds no files to load")]
@@ -227,6 +239,32 @@ pub fn expand_local(specs: &[InputSpec]) -> Result<Vec<Expanded>, InputError> {
         }
     }
     Ok(out)
+}
+
+/// Refuses inputs that are read twice: `-` more than once, or one file
+/// under two names (symlinks, hard links, a file also inside a given
+/// directory). S3 objects are listed once per prefix and not compared.
+pub fn check_distinct(inputs: &[Input]) -> Result<(), InputError> {
+    if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+        return Err(InputError::StdinTwice);
+    }
+    let mut seen: Vec<(crate::atomic::Identity, &Path)> = Vec::new();
+    for i in inputs {
+        let Input::File { path, .. } = i else {
+            continue;
+        };
+        let Some(id) = crate::atomic::identity(path) else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
+            return Err(InputError::SameFile {
+                first: first.display().to_string(),
+                second: path.display().to_string(),
+            });
+        }
+        seen.push((id, path));
+    }
+    Ok(())
 }
 
 /// An expanded spec: a concrete local input, or an S3 prefix still to list.
@@ -364,6 +402,29 @@ mod tests {
         assert!(matches!(
             expand_local(&[InputSpec::Path("/no/such/file.csv".into())]),
             Err(InputError::NotFound(_))
+        ));
+        // Read twice: the same file through its directory, stdin twice.
+        let once = expand_local(&[InputSpec::Path(
+            d.path().join("a.csv").display().to_string(),
+        )])
+        .unwrap();
+        let mut twice: Vec<Input> = once
+            .iter()
+            .chain(&got)
+            .map(|e| match e {
+                Expanded::Local(i) => i.clone(),
+                Expanded::Remote { .. } => unreachable!(),
+            })
+            .collect();
+        assert!(matches!(
+            check_distinct(&twice),
+            Err(InputError::SameFile { .. })
+        ));
+        twice.truncate(1);
+        check_distinct(&twice).unwrap();
+        assert!(matches!(
+            check_distinct(&[Input::Stdin, Input::Stdin]),
+            Err(InputError::StdinTwice)
         ));
         // A directory with only empty directories in it: nothing to load.
         let empty = tempfile::tempdir().unwrap();
