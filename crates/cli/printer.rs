@@ -281,8 +281,10 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
             ..
         } => {
             let mut at = format!("record {record}");
+            // Columns counted from 1, as in the messages (the JSON's
+            // `field` is the 0-based index).
             if let Some(f) = field {
-                let _ = write!(at, ", field {f}");
+                let _ = write!(at, ", column #{}", u64::from(*f) + 1);
             }
             if let Some(c) = column {
                 let _ = write!(at, " (`{c}`)");
@@ -425,7 +427,7 @@ mod tests {
         .with_value("abc");
         assert_eq!(
             plain(&d),
-            "data.csv:7: warning[X001]: not a number\n  at: record 6, field 2 (`cpu`), byte 120\n  value: `abc`\n  evidence: [INF] inferred, not documented by AWS\n"
+            "data.csv:7: warning[X001]: not a number\n  at: record 6, column #3 (`cpu`), byte 120\n  value: `abc`\n  evidence: [INF] inferred, not documented by AWS\n"
         );
     }
 

@@ -895,7 +895,7 @@ impl<'a> Summary<'a> {
                         } => {
                             let col = column
                                 .clone()
-                                .or_else(|| field.map(|f| format!("field {f}")));
+                                .or_else(|| field.map(|f| format!("column #{}", u64::from(f) + 1)));
                             match col {
                                 Some(col) => {
                                     format!("{}:{line}:{col}", d.file.as_deref().unwrap_or("-"))

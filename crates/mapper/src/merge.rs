@@ -670,8 +670,9 @@ impl<'a> FileMerger<'a> {
                     column: Some(plan.column(tf)),
                 },
                 format!(
-                    "{pct}% of the values of time column `{}` ({tf}) have {digits} digits, typical of {}; read as {} (the data model's `TimeUnit`), `{v}` is {}, read as {} it is {}",
+                    "{pct}% of the values of time column `{}` (#{}) have {digits} digits, typical of {}; read as {} (the data model's `TimeUnit`), `{v}` is {}, read as {} it is {}",
                     plan.column(tf),
+                    tf + 1,
                     unit.as_str(),
                     plan.time_unit.as_str(),
                     fmt_time(as_declared),
@@ -730,9 +731,10 @@ impl<'a> FileMerger<'a> {
                         column: Some(plan.column(*field)),
                     },
                     format!(
-                        "none of the {} non-empty values of column `{}` ({field}) are {ty}; the first is `{v}`",
+                        "none of the {} non-empty values of column `{}` (#{}) are {ty}; the first is `{v}`",
                         s.nonnull,
-                        plan.column(*field)
+                        plan.column(*field),
+                        field + 1
                     ),
                 )
                 .with_file(self.file.clone())

@@ -399,7 +399,7 @@ impl Plan {
                 Some(many) => {
                     let list = many
                         .iter()
-                        .map(ToString::to_string)
+                        .map(|i| format!("#{}", i + 1))
                         .collect::<Vec<_>>()
                         .join(", ");
                     errors.push(
@@ -407,7 +407,7 @@ impl Plan {
                             &rules::DUPLICATE_MAPPED_COLUMN,
                             header_location(Some(many[1]), &header),
                             format!(
-                                "column {} ({role}) appears {} times in the header (fields {list}); which one the service reads is unknown",
+                                "column {} ({role}) appears {} times in the header (columns {list}); which one the service reads is unknown",
                                 show_bytes(col),
                                 many.len()
                             ),
@@ -453,8 +453,9 @@ impl Plan {
                     &rules::UNMAPPED_COLUMN,
                     header_location(Some(i), &header),
                     format!(
-                        "column {} ({i}) is not used by the data model; the service is expected to ignore it",
-                        show_bytes(h)
+                        "column {} (#{}) is not used by the data model; the service is expected to ignore it",
+                        show_bytes(h),
+                        i + 1
                     ),
                 )
                 .with_value(h)
@@ -701,7 +702,7 @@ mod tests {
         assert_eq!(p.min_fields, 4);
         let codes: Vec<_> = p.diagnostics().iter().map(|d| d.rule.code).collect();
         assert_eq!(codes, ["H003"]);
-        assert!(p.diagnostics()[0].message.contains("`extra` (1)"));
+        assert!(p.diagnostics()[0].message.contains("`extra` (#2)"));
     }
 
     #[test]
@@ -728,7 +729,7 @@ mod tests {
     fn h002_mapped_column_twice_and_h004_unmapped_twice() {
         let e = compile(&["time", "host", "cpu", "host"], &CheckContext::default()).unwrap_err();
         assert_eq!(e[0].rule.code, "H002");
-        assert!(e[0].message.contains("fields 1, 3"), "{}", e[0].message);
+        assert!(e[0].message.contains("columns #2, #4"), "{}", e[0].message);
         let p = compile(&["time", "host", "cpu", "x", "x"], &CheckContext::default()).unwrap();
         let codes: Vec<_> = p.diagnostics().iter().map(|d| d.rule.code).collect();
         assert_eq!(codes, ["H004"]);

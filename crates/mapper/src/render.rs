@@ -19,9 +19,11 @@ pub(crate) fn location(plan: &Plan, f: &Finding) -> Location {
     }
 }
 
+/// A column for people: its header name and its number counted from 1, as
+/// spreadsheets and editors count (JSON locations keep the 0-based index).
 fn col(plan: &Plan, field: Option<u32>) -> String {
     match field {
-        Some(i) => format!("column `{}` ({i})", plan.column(i)),
+        Some(i) => format!("column `{}` (#{})", plan.column(i), u64::from(i) + 1),
         None => "the row".to_owned(),
     }
 }

@@ -195,11 +195,11 @@ fn r001_time_null_or_empty() {
     assert_eq!(res.count(&r::TIME_NULL), 2);
     assert_eq!(
         res.diagnostics[0].message,
-        "time column `time` (0) is empty"
+        "time column `time` (#1) is empty"
     );
     assert_eq!(
         res.diagnostics[1].message,
-        "time column `time` (0) is null (`NullValue` `NULL`)"
+        "time column `time` (#1) is null (`NullValue` `NULL`)"
     );
 }
 
@@ -243,7 +243,7 @@ fn r002_time_not_an_epoch_integer() {
     );
     assert_eq!(
         d.message,
-        "time column `time` (0): expected an epoch integer in MILLISECONDS, found `2023-11-14T22:13:20Z`: it looks like a formatted date"
+        "time column `time` (#1): expected an epoch integer in MILLISECONDS, found `2023-11-14T22:13:20Z`: it looks like a formatted date"
     );
 }
 
@@ -396,7 +396,7 @@ fn r007_time_unit_heuristic() {
     let d = only(&res, "R007");
     assert_eq!(
         d.message,
-        "100% of the values of time column `time` (0) have 10 digits, typical of SECONDS; read as MILLISECONDS (the data model's `TimeUnit`), `1699999940` is 1970-01-20T16:13:19.940Z, read as SECONDS it is 2023-11-14T22:12:20Z"
+        "100% of the values of time column `time` (#1) have 10 digits, typical of SECONDS; read as MILLISECONDS (the data model's `TimeUnit`), `1699999940` is 1970-01-20T16:13:19.940Z, read as SECONDS it is 2023-11-14T22:12:20Z"
     );
     assert_eq!(
         d.hint.as_deref(),
@@ -421,7 +421,7 @@ fn r010_r011_double() {
     assert_eq!(codes(&res), ["R010", "R011", "R011", "R010"]);
     assert_eq!(
         res.diagnostics[0].message,
-        "column `cpu` (3), attribute `cpu` of record `metrics`: expected DOUBLE, found `n/a`: it is not a number"
+        "column `cpu` (#4), attribute `cpu` of record `metrics`: expected DOUBLE, found `n/a`: it is not a number"
     );
     assert!(res.diagnostics[1].hint.as_deref().unwrap().contains("NaN"));
     assert_eq!(
@@ -543,7 +543,7 @@ fn r020_null_dimension_is_left_out() {
     let d = only(&res, "R020");
     assert!(
         d.message
-            .starts_with("dimension `az` in column `az` (2) is "),
+            .starts_with("dimension `az` in column `az` (#3) is "),
         "{}",
         d.message
     );
@@ -564,7 +564,7 @@ fn r024_empty_dimension_is_rejected() {
     let d = only(&res, "R024");
     assert_eq!(
         d.message,
-        "dimension `az` in column `az` (2) is empty; dimension values cannot be empty"
+        "dimension `az` in column `az` (#3) is empty; dimension values cannot be empty"
     );
     assert_eq!(r::DIMENSION_EMPTY.evidence, Evidence::ThirdParty);
 }
@@ -704,7 +704,7 @@ fn r034_r035_r036_measure_name_column() {
     assert_eq!(res.counters.record_ingestion_failures, 3);
     assert_eq!(
         res.diagnostics[3].message,
-        "the measure name `disk` in column `measure_name` (2) matches no `MixedMeasureMappings` entry (known: `count`, `cpu`, `metrics`)"
+        "the measure name `disk` in column `measure_name` (#3) matches no `MixedMeasureMappings` entry (known: `count`, `cpu`, `metrics`)"
     );
 }
 
@@ -736,11 +736,11 @@ fn r037_r038_r039_measure_names_from_the_data() {
     assert_eq!(
         messages,
         [
-            "the measure name `time` in column `measure_name` (2) is `time`, a reserved system identifier of Timestream",
-            "the measure name `ts_x` in column `measure_name` (2) starts with the reserved prefix `ts_`",
-            "the measure name `measure_name2` in column `measure_name` (2) starts with the reserved prefix `measure_name`",
-            "the measure name `measure_value_x` in column `measure_name` (2) starts with `measure_value`, a prefix documented as reserved for dimension names and assumed to be for measure names",
-            "the measure name `host` in column `measure_name` (2) is also the name of a dimension",
+            "the measure name `time` in column `measure_name` (#3) is `time`, a reserved system identifier of Timestream",
+            "the measure name `ts_x` in column `measure_name` (#3) starts with the reserved prefix `ts_`",
+            "the measure name `measure_name2` in column `measure_name` (#3) starts with the reserved prefix `measure_name`",
+            "the measure name `measure_value_x` in column `measure_name` (#3) starts with `measure_value`, a prefix documented as reserved for dimension names and assumed to be for measure names",
+            "the measure name `host` in column `measure_name` (#3) is also the name of a dimension",
         ]
     );
 }
@@ -793,7 +793,7 @@ fn framing_issues_of_the_reader() {
     assert_eq!(codes(&res), ["C999", "C998"]);
     assert_eq!(
         res.diagnostics[0].message,
-        "column `status` (6): an unterminated quote"
+        "column `status` (#7): an unterminated quote"
     );
     assert_eq!(res.errors[0].reason, r::FRAMING_REASON);
 }
@@ -996,7 +996,7 @@ fn r051_column_never_parses() {
     let d = only(&res, "R051");
     assert_eq!(
         d.message,
-        "none of the 2 non-empty values of column `req` (4) are BIGINT values; the first is `x1`"
+        "none of the 2 non-empty values of column `req` (#5) are BIGINT values; the first is `x1`"
     );
     // One good value is enough to stay quiet.
     let res = h.run(&[
