@@ -873,7 +873,7 @@ impl<'a> Summary<'a> {
         if rules.is_empty() {
             let _ = writeln!(s, "\nNo problems found.");
         } else {
-            let _ = writeln!(s, "\nProblems, most frequent first:");
+            let _ = writeln!(s, "\nProblems, errors first, most frequent first:");
             for l in &rules {
                 let _ = writeln!(
                     s,
