@@ -396,6 +396,32 @@ fn null_value_flag_has_the_task_constraint() {
     }
 }
 
+/// `--report /dev/stdout` with stdout appended to a file writes the report
+/// into that stream: what the file held stays, and the summary follows.
+#[cfg(target_os = "linux")]
+#[test]
+fn report_to_stdout_redirected_to_a_file_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "PRE-EXISTING LOG\n").unwrap();
+    let out = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = tsload(&[
+        "validate",
+        "fixtures/valid/multi-measure-hosts/task.json",
+        "fixtures/valid/multi-measure-hosts/data.csv",
+        "--report",
+        "/dev/stdout",
+    ])
+    .stdout(out)
+    .status()
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("PRE-EXISTING LOG\n{"), "{text}");
+    assert!(text.contains("\"taskId\": \"LOCAL\""), "{text}");
+    assert!(text.contains("Result: clean"), "{text}");
+}
+
 /// A result that cannot be written (stdout on a full disk) is a failure,
 /// exit 2, not a clean run whose JSON went nowhere.
 #[cfg(target_os = "linux")]

@@ -84,6 +84,8 @@ pub(crate) fn identity(path: &Path) -> Option<Identity> {
         #[cfg(not(unix))]
         Ok(_) => std::fs::canonicalize(path).ok().map(Identity::Path),
         Err(_) => {
+            // Where the write will land: a dangling symlink's target.
+            let path = resolve(path).ok()?;
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
@@ -168,6 +170,35 @@ impl Write for Target {
 
 /// Follows symlinks from `path` to the path of the file they name (which
 /// need not exist yet). Gives up after 40 links, as the kernel does.
+/// A duplicate of stdout's or stderr's descriptor when `path` is the
+/// regular file that stream writes to; writes through it land at the
+/// stream's position (appending after `>>`).
+fn std_stream_file(path: &Path) -> Option<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let target = identity(path)?;
+        let streams = [
+            std::io::stdout().as_fd().try_clone_to_owned(),
+            std::io::stderr().as_fd().try_clone_to_owned(),
+        ];
+        streams
+            .into_iter()
+            .flatten()
+            .map(std::fs::File::from)
+            .find(|f| {
+                use std::os::unix::fs::MetadataExt;
+                f.metadata()
+                    .is_ok_and(|m| m.is_file() && Identity::Inode(m.dev(), m.ino()) == target)
+            })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn resolve(path: &Path) -> io::Result<PathBuf> {
     let mut p = path.to_path_buf();
     for _ in 0..40 {
@@ -208,6 +239,17 @@ impl AtomicFile {
                 "`-` means standard input for inputs; an output needs a path (`/dev/stdout` for standard output)",
             )));
         }
+        let direct = |f| Self {
+            path: path.to_path_buf(),
+            tmp: BufWriter::with_capacity(128 * 1024, Target::Direct(f)),
+        };
+        // The file behind our own stdout or stderr (`--report /dev/stdout >>
+        // log.txt`, or the redirection's file by name): written through that
+        // stream, at its position. Renaming a new file over it would cut off
+        // what the shell had and what is printed after.
+        if let Some(f) = std_stream_file(path) {
+            return Ok(direct(f));
+        }
         // A device or a pipe reached through a link that only the kernel can
         // follow: `/dev/stdout` in `… | cat` is `/proc/self/fd/1`, a link to
         // `pipe:[…]`, which names no file.
@@ -218,10 +260,7 @@ impl AtomicFile {
                 .write(true)
                 .open(path)
                 .map_err(err)?;
-            return Ok(Self {
-                path: path.to_path_buf(),
-                tmp: BufWriter::with_capacity(128 * 1024, Target::Direct(f)),
-            });
+            return Ok(direct(f));
         }
         let dest = resolve(path).map_err(err)?;
         let dir = match dest.parent() {
@@ -248,9 +287,13 @@ impl AtomicFile {
             err(io::Error::new(e.kind(), why))
         })?;
         // A file replaced keeps its mode.
+        #[cfg(unix)]
         if let Ok(m) = std::fs::metadata(&dest) {
+            use std::os::unix::fs::PermissionsExt;
+            // Its permission bits, not setuid, setgid or sticky.
+            let mode = m.permissions().mode() & 0o777;
             file.as_file()
-                .set_permissions(m.permissions())
+                .set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(err)?;
         }
         let target = Target::Temp { file, dest };
@@ -379,6 +422,19 @@ mod tests {
             ),
             "{e}"
         );
+        // A dangling symlink is where its target will be.
+        let target = dir.path().join("nowhere.jsonl");
+        let dangling = dir.path().join("dangling.jsonl");
+        std::os::unix::fs::symlink("nowhere.jsonl", &dangling).unwrap();
+        let e = check_outputs(
+            &[
+                ("--diagnostics", dangling.as_path()),
+                ("--emit", target.as_path()),
+            ],
+            reads,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Clobber::Outputs { .. }), "{e}");
         // Devices may be shared.
         let null = Path::new("/dev/null");
         check_outputs(&[("--report", null), ("--emit", null)], reads).unwrap();
