@@ -1336,6 +1336,10 @@ fn finish_failed(
         let bucket = loc.bucket_name.clone().unwrap_or_default();
         let key = report_key(loc.object_key_prefix.as_deref(), &task.task_id);
         let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
+        // The message so far is a sentence: it ends with a period.
+        if !message.is_empty() && !message.ends_with('.') {
+            message.push('.');
+        }
         match s3.put(&bucket, &key, body) {
             Ok(()) => {
                 let _ = write!(message, " Error report: s3://{bucket}/{key}");

@@ -188,7 +188,7 @@ async fn an_unreadable_source_fails_the_task_with_a_sentence() {
         .data_format(BatchLoadDataFormat::Csv)
         .build()
         .unwrap();
-    let (_, d) = run_to_end(
+    let (id, d) = run_to_end(
         &e.c,
         create(&e.c, "unused/").data_source_configuration(source),
     )
@@ -200,6 +200,12 @@ async fn an_unreadable_source_fails_the_task_with_a_sentence() {
         "{message}"
     );
     assert!(!message.contains("ServiceError"), "{message}");
+    assert!(
+        message.contains(&format!(
+            ". Error report: s3://reports/errors/{id}/error-report.json"
+        )),
+        "{message}"
+    );
     assert!(!message.contains('\n'), "{message}");
 }
 

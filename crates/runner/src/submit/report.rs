@@ -47,9 +47,10 @@ pub enum ReportError {
     },
 }
 
-/// The first `s3://bucket/key` URL in `text` whose bucket is `bucket`
-/// (any bucket when `None`), if any.
-pub fn url_in(text: &str, bucket: Option<&str>) -> Option<(String, String)> {
+/// The first `s3://bucket/key` URL in `text` that can be the report: in
+/// `bucket` and under `prefix` when given, a `.json` key. An input named in
+/// the same message (a prefix that could not be read) may share the bucket.
+pub fn url_in(text: &str, bucket: Option<&str>, prefix: Option<&str>) -> Option<(String, String)> {
     text.match_indices("s3://").find_map(|(start, _)| {
         let rest = &text[start + 5..];
         let end = rest
@@ -57,8 +58,13 @@ pub fn url_in(text: &str, bucket: Option<&str>) -> Option<(String, String)> {
             .unwrap_or(rest.len());
         let url = rest[..end].trim_end_matches(['.', ',', ';', ':']);
         let (b, key) = url.split_once('/')?;
-        (!b.is_empty() && !key.is_empty() && bucket.is_none_or(|want| want == b))
-            .then(|| (b.to_owned(), key.to_owned()))
+        let fits = !b.is_empty()
+            && std::path::Path::new(key)
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            && bucket.is_none_or(|want| want == b)
+            && prefix.is_none_or(|p| key.starts_with(p));
+        fits.then(|| (b.to_owned(), key.to_owned()))
     })
 }
 
@@ -183,10 +189,11 @@ pub async fn fetch(
         .as_ref()
         .and_then(|r| r.report_s3_configuration.as_ref());
     let report_bucket = loc.and_then(|l| l.bucket_name.as_deref());
+    let report_prefix = loc.and_then(|l| l.object_key_prefix.as_deref());
     if let Some((bucket, key)) = description
         .error_message
         .as_deref()
-        .and_then(|m| url_in(m, report_bucket))
+        .and_then(|m| url_in(m, report_bucket, report_prefix))
     {
         return Ok(vec![fetch_one(client, &bucket, &key).await?]);
     }
@@ -222,23 +229,38 @@ mod tests {
         assert_eq!(
             url_in(
                 "The task completed with errors. Error report: s3://rep/errors/ABC/error-report.json",
+                None,
                 None
             ),
             Some(("rep".into(), "errors/ABC/error-report.json".into()))
         );
         assert_eq!(
-            url_in("see (s3://b/k.json).", None),
+            url_in("see (s3://b/k.json).", None, None),
             Some(("b".into(), "k.json".into()))
         );
-        assert_eq!(url_in("no url", None), None);
-        assert_eq!(url_in("s3://bucket-only", None), None);
+        assert_eq!(url_in("no url", None, None), None);
+        assert_eq!(url_in("s3://bucket-only", None, None), None);
         // An input named first is not the report.
         let failed = "cannot list s3://nobucket/in/: NoSuchBucket. Error report: s3://rep/E1/error-report.json";
         assert_eq!(
-            url_in(failed, Some("rep")),
+            url_in(failed, Some("rep"), None),
             Some(("rep".into(), "E1/error-report.json".into()))
         );
-        assert_eq!(url_in(failed, Some("other")), None);
+        assert_eq!(url_in(failed, Some("other"), None), None);
+        // The input and the reports in one bucket, under two prefixes.
+        let same = "No objects were found under s3://bkt/in/x.json. Error report: s3://bkt/reports/F2/error-report.json";
+        assert_eq!(
+            url_in(same, Some("bkt"), Some("reports")),
+            Some(("bkt".into(), "reports/F2/error-report.json".into()))
+        );
+        assert_eq!(
+            url_in(
+                "cannot list s3://bkt/in/. Error report: s3://bkt/F2/error-report.json",
+                Some("bkt"),
+                None
+            ),
+            Some(("bkt".into(), "F2/error-report.json".into()))
+        );
     }
 
     #[test]
