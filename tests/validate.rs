@@ -294,17 +294,19 @@ fn usage_error(args: &[&str], message: &str) {
 /// spawned that many threads.
 #[test]
 fn threads_out_of_range_are_usage_errors() {
-    for n in ["0", "257", "100000"] {
-        usage_error(
-            &[
-                "validate",
-                "fixtures/valid/multi-measure-hosts/task.json",
-                "fixtures/valid/multi-measure-hosts/data.csv",
-                "-j",
-                n,
-            ],
-            &format!("{n} is not in 1..=256"),
-        );
+    for command in ["validate", "submit"] {
+        for n in ["0", "257", "100000"] {
+            usage_error(
+                &[
+                    command,
+                    "fixtures/valid/multi-measure-hosts/task.json",
+                    "fixtures/valid/multi-measure-hosts/data.csv",
+                    "-j",
+                    n,
+                ],
+                &format!("{n} is not in 1..=256"),
+            );
+        }
     }
 }
 

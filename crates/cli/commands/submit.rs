@@ -113,8 +113,9 @@ pub(crate) struct Args {
     /// No progress bars.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
-    /// Worker threads of the pre-flight validation (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads of the pre-flight validation, 1..=256 (default: all
+    /// cores, at most 256).
+    #[arg(long, short = 'j', value_name = "N", value_parser = v::threads_parser())]
     pub(crate) threads: Option<usize>,
     /// The pre-flight's duplicate table (as `validate --duplicate-keys`).
     #[command(flatten)]
@@ -631,7 +632,7 @@ pub(crate) fn explanation_text(e: &Explanation) -> String {
             }
             let tag = match r.agreement {
                 Agreement::Agrees if !r.inferred => "",
-                Agreement::NotChecked | Agreement::NotInInput => "",
+                Agreement::NotChecked => "",
                 _ => " [INF]",
             };
             let _ = writeln!(s, "    likely cause{tag}: {}", r.likely_cause);

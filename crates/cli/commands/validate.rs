@@ -41,7 +41,7 @@ pub(crate) struct Args {
         long,
         short = 'j',
         value_name = "N",
-        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64)
+        value_parser = threads_parser()
     )]
     pub(crate) threads: Option<usize>,
     /// The duplicate table's size.
@@ -206,6 +206,11 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
 /// cores more threads only wait (a user's `--threads 100000` ran for
 /// minutes on a 24-row file).
 const MAX_THREADS: usize = 256;
+
+/// `--threads`: 1..=[`MAX_THREADS`] (validate and submit's pre-flight).
+pub(crate) fn threads_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64)
+}
 
 /// The pipeline's options for `args` (`validate`, and `submit`'s
 /// pre-flight through its validate arguments).
