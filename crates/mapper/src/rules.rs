@@ -79,7 +79,7 @@ rule!(
     "time-not-epoch-integer",
     Error,
     Doc,
-    "the time value is not an unsigned integer epoch in the data model's TimeUnit"
+    "the time value is not an integer epoch in the data model's TimeUnit"
 );
 rule!(
     TIME_OVERFLOW,

@@ -252,7 +252,8 @@ fn explain_file(
                 (
                     Agreement::NotInInput,
                     "line 0 does not exist (lines count from 1, the header is line 1): the report does not match this input".to_owned(),
-                    false,
+                    // The numbering of `lineRanges` is inferred (spec §6.1).
+                    true,
                 )
             } else if let Some(n) = line_count.filter(|n| a > n) {
                 (
@@ -260,7 +261,7 @@ fn explain_file(
                     format!(
                         "the input has {n} lines, so these are past its end: the report is of another file, or of another version of this one"
                     ),
-                    false,
+                    true,
                 )
             } else if let Some(first) = in_range.first() {
                 let mut codes: Vec<&'static str> = Vec::new();
@@ -458,7 +459,7 @@ mod tests {
             "{}",
             past.likely_cause
         );
-        assert!(past.rows.is_empty() && !past.inferred);
+        assert!(past.rows.is_empty() && past.inferred);
         let zero = &first.ranges[3];
         assert_eq!(zero.agreement, Agreement::NotInInput);
         assert!(
