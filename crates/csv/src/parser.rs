@@ -176,6 +176,14 @@ impl Parser {
         Blank { pos, count }
     }
 
+    /// Whether the escape character, if one is set, is in `buf[from..to]`.
+    #[inline]
+    fn escape_in(&self, buf: &[u8], from: usize, to: usize) -> bool {
+        self.cfg
+            .escape
+            .is_some_and(|e| memchr(e, &buf[from..to]).is_some())
+    }
+
     #[inline]
     fn issue(&mut self, rule: &'static Rule, field: usize, at: usize, start: usize) {
         self.issues.push(Issue {
@@ -231,10 +239,11 @@ impl Parser {
         // with no byte loaded. At anything else (a quote, `\r`, the end of
         // the buffer, more fields than slots) the general loop below takes
         // over at the current field's start, which gives the same result:
-        // fields are parsed independently of the ones before. Not with an
-        // escape character: unquoted fields are searched for it (`C021`).
+        // fields are parsed independently of the ones before. With an
+        // escape character set, a record (or the part read so far) holding
+        // one is parsed again from its start by the general loop, which
+        // reports it in an unquoted field (`C021`): one `memchr` per record.
         if !self.cfg.trim
-            && self.cfg.escape.is_none()
             && let Some((mut base, mut block, mut mask, mut seps)) =
                 self.scanner.seek(&self.needles, buf, p)
         {
@@ -271,9 +280,14 @@ impl Parser {
                 }
             };
             self.spans.len = n;
-            if let Some(j) = stop
-                && buf[j] == b'\n'
-            {
+            let done = match stop {
+                Some(j) if buf[j] == b'\n' => Some(j),
+                _ => None,
+            };
+            if self.escape_in(buf, start, done.unwrap_or(p)) {
+                self.spans.clear();
+                p = start;
+            } else if let Some(j) = done {
                 self.spans.push(FieldSpan {
                     start: (p - start) as u32,
                     end: (j - start) as u32,
@@ -421,7 +435,7 @@ impl Parser {
                     None => return None,
                 };
                 // Kept as data; said, since the service may read it as an
-                // escape (the fast path above is off with an escape set).
+                // escape (the fast path leaves such records to this loop).
                 if let Some(e) = self.cfg.escape
                     && let Some(k) = memchr(e, &buf[fs..d])
                 {
