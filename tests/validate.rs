@@ -424,6 +424,33 @@ fn report_to_stdout_redirected_to_a_file_appends() {
     assert!(text.contains("Result: clean"), "{text}");
 }
 
+/// With `--format json`, a run that cannot start still prints a document:
+/// `"ok": false` and the `error` (exit 2), as `check` does.
+#[test]
+fn json_runs_that_cannot_start_print_an_error_document() {
+    for (command, task, input, named) in [
+        (
+            "validate",
+            "fixtures/valid/multi-measure-hosts/task.json",
+            "no/such.csv",
+            "no/such.csv",
+        ),
+        (
+            "submit",
+            "/dev/null",
+            "fixtures/valid/multi-measure-hosts/data.csv",
+            "/dev/null",
+        ),
+    ] {
+        let (code, v) = json(&[command, task, input, "--format", "json"]);
+        assert_eq!(code, 2, "{command}: {v}");
+        assert_eq!(v["command"], command);
+        assert_eq!(v["ok"], false);
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{command}: {message}");
+    }
+}
+
 /// A result that cannot be written (stdout on a full disk) is a failure,
 /// exit 2, not a clean run whose JSON went nowhere.
 #[cfg(target_os = "linux")]

@@ -201,10 +201,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     match submit(args, printer) {
         Ok(status) => status,
-        Err(Fatal(message)) => {
-            printer.error(&message);
-            ExitStatus::Error
-        }
+        Err(fatal) => fatal.report(printer, args.format, "submit"),
     }
 }
 

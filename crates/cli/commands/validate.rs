@@ -195,10 +195,25 @@ impl Opener for Inputs {
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     match validate(args, printer) {
         Ok(status) => status,
-        Err(Fatal(message)) => {
-            printer.error(&message);
-            ExitStatus::Error
+        Err(fatal) => fatal.report(printer, args.format, "validate"),
+    }
+}
+
+impl Fatal {
+    /// Says why the command could not run, on stderr, and with `--format
+    /// json` also as the command's document on stdout (`"ok": false` and an
+    /// `error`), so that a pipeline reading stdout gets JSON either way.
+    pub(crate) fn report(self, printer: &Printer, format: Format, command: &str) -> ExitStatus {
+        printer.error(&self.0);
+        if format == Format::Json {
+            printer.json(&serde_json::json!({
+                "version": 1,
+                "command": command,
+                "ok": false,
+                "error": {"message": self.0},
+            }));
         }
+        ExitStatus::Error
     }
 }
 
