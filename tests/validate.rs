@@ -377,6 +377,43 @@ fn inputs_given_twice_are_refused() {
     );
 }
 
+/// A trailing separator in the header is one warning (C015), placed by the
+/// column's number since it has no name.
+#[test]
+fn a_trailing_separator_in_the_header_is_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(
+        &data,
+        "time,region,hostname,cpu,mem,requests,healthy,status,\n\
+         1715000000250,us-east-1,web-01,1,1,1,true,OK,\n",
+    )
+    .unwrap();
+    let (code, v) = json(&[
+        "validate",
+        "fixtures/valid/multi-measure-hosts/task.json",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let codes: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["C015"]);
+    let out = tsload(&[
+        "validate",
+        "fixtures/valid/multi-measure-hosts/task.json",
+        data.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("data.csv:1:column #9: header:"));
+}
+
 /// `--null-value` takes what a task's `NullValue` takes: 1..=256 characters.
 #[test]
 fn null_value_flag_has_the_task_constraint() {

@@ -913,8 +913,11 @@ impl<'a> Summary<'a> {
                             field,
                             ..
                         } => {
+                            // The column's name, or its number when it has
+                            // none (an empty header field).
                             let col = column
                                 .clone()
+                                .filter(|c| !c.is_empty())
                                 .or_else(|| field.map(|f| format!("column #{}", u64::from(f) + 1)));
                             match col {
                                 Some(col) => {

@@ -425,7 +425,9 @@ impl Plan {
         let mut diagnostics = Vec::new();
         let mut warned_dup: Vec<&str> = Vec::new();
         for (i, h) in header.iter().enumerate() {
-            if resolved.contains_key(h.as_str()) {
+            // An empty name is the reader's `C015` already (a trailing
+            // separator, usually): no second warning for the same column.
+            if resolved.contains_key(h.as_str()) || h.is_empty() {
                 continue;
             }
             let at = &positions[h.as_str()];
@@ -703,6 +705,14 @@ mod tests {
         let codes: Vec<_> = p.diagnostics().iter().map(|d| d.rule.code).collect();
         assert_eq!(codes, ["H003"]);
         assert!(p.diagnostics()[0].message.contains("`extra` (#2)"));
+    }
+
+    #[test]
+    fn an_empty_header_name_is_left_to_the_reader() {
+        // `time,host,cpu,` (a trailing separator): the reader says C015;
+        // no H003 or H004 for the same empty column.
+        let p = compile(&["time", "host", "cpu", "", ""], &CheckContext::default()).unwrap();
+        assert!(p.diagnostics().is_empty(), "{:?}", p.diagnostics());
     }
 
     #[test]
