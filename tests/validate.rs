@@ -313,23 +313,12 @@ fn threads_out_of_range_are_usage_errors() {
 /// A row with the wrong number of fields says how many, and what to fix.
 #[test]
 fn field_count_mismatch_gives_the_counts_and_a_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data.csv");
-    std::fs::write(
-        &data,
+    let (_dir, data) = hosts_csv(
         "time,region,hostname,cpu,mem,requests,healthy,status\n\
          1715000000250,us-east-1,web-01,1,1,1,true,OK,extra\n\
          1715000000250,us-east-1,web-01,1,1,1,true\n",
-    )
-    .unwrap();
-    let out = tsload(&[
-        "validate",
-        "fixtures/valid/multi-measure-hosts/task.json",
-        data.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    );
+    let text = validate_hosts(&data);
     for line in [
         ":2: the row has 9 fields where the header has 8",
         "hint: a value probably holds the separator: quote it, or remove the extra separators",
@@ -381,21 +370,12 @@ fn inputs_given_twice_are_refused() {
 /// column's number since it has no name.
 #[test]
 fn a_trailing_separator_in_the_header_is_one_warning() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data.csv");
-    std::fs::write(
-        &data,
+    let (_dir, data) = hosts_csv(
         "time,region,hostname,cpu,mem,requests,healthy,status,\n\
          1715000000250,us-east-1,web-01,1,1,1,true,OK,\n",
-    )
-    .unwrap();
-    let (code, v) = json(&[
-        "validate",
-        "fixtures/valid/multi-measure-hosts/task.json",
-        data.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    );
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let (code, v) = json(&["validate", task, data.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 0, "{v}");
     let codes: Vec<&str> = v["rules"]
         .as_array()
@@ -404,14 +384,24 @@ fn a_trailing_separator_in_the_header_is_one_warning() {
         .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["C015"]);
-    let out = tsload(&[
-        "validate",
-        "fixtures/valid/multi-measure-hosts/task.json",
-        data.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("data.csv:1:column #9: header:"));
+    assert!(validate_hosts(&data).contains("data.csv:1:column #9: header:"));
+}
+
+/// A CSV file holding `text`, in a folder of its own.
+fn hosts_csv(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, text).unwrap();
+    (dir, data)
+}
+
+/// The human output of validating `data` against the hosts scenario's task.
+fn validate_hosts(data: &Path) -> String {
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let out = tsload(&["validate", task, data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `--null-value` takes what a task's `NullValue` takes: 1..=256 characters.
