@@ -112,6 +112,17 @@ pub enum InputError {
     /// A glob that matches no file.
     #[error("`{0}`: the pattern matches no file")]
     NoMatch(String),
+    /// An `s3://` URL without a bucket.
+    #[error("`{0}`: no bucket; write s3://BUCKET/PREFIX")]
+    NoBucket(String),
+    /// A symbolic link to nothing.
+    #[error("`{}`: a symbolic link to `{}`, which does not exist", path.display(), target.display())]
+    DanglingLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
     /// Standard input given more than once: it can be read once.
     #[error("`-` (standard input) is given more than once; it can be read only once")]
     StdinTwice,
@@ -152,9 +163,15 @@ fn is_glob(s: &str) -> bool {
 }
 
 fn file_input(path: PathBuf) -> Result<Input, InputError> {
-    let meta = std::fs::metadata(&path).map_err(|source| InputError::Io {
-        path: path.clone(),
-        source,
+    let meta = std::fs::metadata(&path).map_err(|source| match std::fs::read_link(&path) {
+        Ok(target) if source.kind() == std::io::ErrorKind::NotFound => InputError::DanglingLink {
+            path: path.clone(),
+            target,
+        },
+        _ => InputError::Io {
+            path: path.clone(),
+            source,
+        },
     })?;
     Ok(Input::File {
         path,
@@ -192,6 +209,10 @@ pub fn expand_local(specs: &[InputSpec]) -> Result<Vec<Expanded>, InputError> {
         match spec {
             InputSpec::Stdin => out.push(Expanded::Local(Input::Stdin)),
             InputSpec::S3 { bucket, prefix } => {
+                if bucket.is_empty() {
+                    let slash = if prefix.is_empty() { "" } else { "/" };
+                    return Err(InputError::NoBucket(format!("s3://{slash}{prefix}")));
+                }
                 out.push(Expanded::Remote {
                     bucket: bucket.clone(),
                     prefix: prefix.clone(),
@@ -426,6 +447,21 @@ mod tests {
             check_distinct(&[Input::Stdin, Input::Stdin]),
             Err(InputError::StdinTwice)
         ));
+        // `s3://` without a bucket; a link to nothing.
+        let e = expand_local(&[InputSpec::parse("s3://")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`s3://`: no bucket; write s3://BUCKET/PREFIX"
+        );
+        let broken = d.path().join("broken.csv");
+        std::os::unix::fs::symlink("nowhere.csv", &broken).unwrap();
+        let e = expand_local(&[InputSpec::Path(d.path().display().to_string())]).unwrap_err();
+        assert!(matches!(e, InputError::DanglingLink { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("a symbolic link to `nowhere.csv`, which does not exist"),
+            "{e}"
+        );
         // A directory with only empty directories in it: nothing to load.
         let empty = tempfile::tempdir().unwrap();
         std::fs::create_dir(empty.path().join("sub")).unwrap();
