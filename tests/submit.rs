@@ -790,6 +790,11 @@ fn list_reads_every_page() {
         let a = env.write(&format!("{i}.csv"), &[("h", t - i, "1", "1")]);
         let (code, out, _) = env.submit(&[&a], &["--no-wait", "--allow-existing"]);
         assert_eq!(code, 0, "{out}");
+        // The answer does not tell a new task from a repeat's: both said.
+        assert!(
+            out.contains("(created now, or earlier with the same ClientToken)"),
+            "{out}"
+        );
     }
     assert_eq!(env.tasks(), 3);
     let o = env

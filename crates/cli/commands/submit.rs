@@ -471,7 +471,12 @@ impl Observer for TaskProgress<'_> {
         match event {
             Event::Created { part, task_id } => {
                 state.created.push((*part, (*task_id).to_owned()));
-                self.printer.note(&format!("task {task_id} created"));
+                // The answer is the same for a new task and for a repeat
+                // with the same ClientToken (the service returns the task
+                // that token created): both are said.
+                self.printer.note(&format!(
+                    "task {task_id} (created now, or earlier with the same ClientToken)"
+                ));
             }
             Event::WaitingForCapacity {
                 part,
@@ -1264,7 +1269,10 @@ fn submit_checked(
                     let part = part
                         .map(|p| format!(" (part {}, s3://{bucket}/{})", p + 1, prefixes[p]))
                         .unwrap_or_default();
-                    let _ = writeln!(s, "task {id}{part}: created");
+                    let _ = writeln!(
+                        s,
+                        "task {id}{part}: created (now, or earlier with the same ClientToken)"
+                    );
                 }
                 printer.out(&s);
                 let running_ids: Vec<String> =
