@@ -456,6 +456,14 @@ fn type_message(e: &serde_json::Error) -> String {
         .replace("expected i64", "expected an integer")
         .replace("expected f64", "expected a number")
         .replace("expected a boolean", "expected `true` or `false`");
+    // An integer too large for 64 bits reaches serde as a float: say so.
+    if m.starts_with("invalid type: floating point")
+        && m.ends_with("expected an integer")
+        && let Some(v) = m.split('`').nth(1)
+        && !v.contains('.')
+    {
+        m = format!("`{v}` is out of range: expected an integer of at most 64 bits");
+    }
     // "expected struct DataModel" → "expected a `DataModel` object".
     if let Some(i) = m.find("expected struct ") {
         let rest = &m[i + "expected struct ".len()..];
@@ -908,6 +916,26 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "m.json:2:14: `/TimeUnit`: invalid type: integer `5`, expected a string"
+        );
+
+        // Too large for 64 bits: out of range, not "floating point".
+        let big = "{\"TargetTableName\": \"t\", \"RecordVersion\": 99999999999999999999999999}";
+        let e = load(big, "r.json").unwrap_err();
+        assert!(
+            e.to_string().ends_with(
+                "`/RecordVersion`: `1e+26` is out of range: expected an integer of at most 64 bits"
+            ),
+            "{e}"
+        );
+        let e = load(
+            "{\"TargetTableName\": \"t\", \"RecordVersion\": 1.5}",
+            "r.json",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("invalid type: floating point `1.5`, expected an integer"),
+            "{e}"
         );
 
         let e = load(
