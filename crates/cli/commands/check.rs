@@ -33,7 +33,8 @@
 //! `RecordVersion` written out; for a bare data model, the data model; for a
 //! data model configuration, the configuration with its model filled in. In
 //! human format it is printed on stdout as JSON (diagnostics stay on
-//! stderr); with `--format json` it is the `effective` member.
+//! stderr, with a note of each default's evidence: some are inferred);
+//! with `--format json` it is the `effective` member.
 
 use std::path::PathBuf;
 
@@ -147,7 +148,10 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
                 Some(EffectiveTask::Withheld) => {
                     printer.note("no effective task: fix the errors first");
                 }
-                Some(e) => printer.json(&e),
+                Some(e) => {
+                    printer.json(&e);
+                    printer.note(DEFAULTS_EVIDENCE);
+                }
                 None => {}
             }
         }
@@ -169,6 +173,13 @@ pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
         ExitStatus::Success
     }
 }
+
+/// Where the filled-in defaults come from (spec §1.4): not all of them are
+/// documented, and the JSON itself cannot say so.
+const DEFAULTS_EVIDENCE: &str = "the defaults filled in, and their evidence: \
+TimeUnit MILLISECONDS [MODEL]; DestinationColumn and TargetMultiMeasureAttributeName = SourceColumn [EX]; \
+TargetMeasureName = MeasureName, else SourceColumn [INF]; RecordVersion 1 [EX]; \
+CsvConfiguration: ColumnSeparator `,` and QuoteChar `\"` [INF], no EscapeChar [INF], TrimWhiteSpace false [INF]";
 
 /// The effective task, or `None` when conversion fails (which the checks
 /// rule out for tasks without errors).
