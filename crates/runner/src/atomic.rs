@@ -77,23 +77,46 @@ pub(crate) fn identity(path: &Path) -> Option<Identity> {
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => None,
         #[cfg(unix)]
-        Ok(m) => {
-            use std::os::unix::fs::MetadataExt;
-            Some(Identity::Inode(m.dev(), m.ino()))
-        }
+        Ok(m) => inode(&m),
         #[cfg(not(unix))]
         Ok(_) => std::fs::canonicalize(path).ok().map(Identity::Path),
         Err(_) => {
             // Where the write will land: a dangling symlink's target.
             let path = resolve(path).ok()?;
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let dir = std::fs::canonicalize(dir).ok()?;
+            let dir = std::fs::canonicalize(folder(&path)).ok()?;
             Some(Identity::Path(dir.join(path.file_name()?)))
         }
     }
+}
+
+/// The identity of a regular file from its metadata.
+#[cfg(unix)]
+fn inode(m: &std::fs::Metadata) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    m.is_file().then(|| Identity::Inode(m.dev(), m.ino()))
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// The first two of `items` with the same [`Identity`] (the same file),
+/// in order.
+pub(crate) fn first_repeat<'a, T: Copy>(
+    items: impl IntoIterator<Item = (&'a Identity, T)>,
+) -> Option<(T, T)> {
+    let mut seen: Vec<(&Identity, T)> = Vec::new();
+    for (id, item) in items {
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
+            return Some((*first, item));
+        }
+        seen.push((id, item));
+    }
+    None
 }
 
 /// Refuses `outputs` (each with its flag) when one of them is a file in
@@ -106,22 +129,21 @@ pub fn check_outputs<'a>(
 ) -> Result<(), Clobber> {
     let outs: Vec<_> = outputs
         .iter()
-        .map(|&(flag, path)| (flag, path, identity(path)))
+        .filter_map(|&(flag, path)| Some((identity(path)?, flag, path)))
         .collect();
-    for (i, (flag, path, id)) in outs.iter().enumerate() {
-        let Some(id) = id else { continue };
-        if let Some((first, first_path, _)) = outs[..i].iter().find(|o| o.2.as_ref() == Some(id)) {
-            return Err(Clobber::Outputs {
-                first,
-                first_path: first_path.to_path_buf(),
-                second: flag,
-                second_path: path.to_path_buf(),
-            });
-        }
+    if let Some(((first, first_path), (second, second_path))) =
+        first_repeat(outs.iter().map(|(id, flag, path)| (id, (*flag, *path))))
+    {
+        return Err(Clobber::Outputs {
+            first,
+            first_path: first_path.to_path_buf(),
+            second,
+            second_path: second_path.to_path_buf(),
+        });
     }
     for read in reads {
         let Some(id) = identity(read) else { continue };
-        if let Some((flag, out, _)) = outs.iter().find(|o| o.2.as_ref() == Some(&id)) {
+        if let Some((_, flag, out)) = outs.iter().find(|o| o.0 == id) {
             return Err(Clobber::Read {
                 flag,
                 out: out.to_path_buf(),
@@ -168,8 +190,6 @@ impl Write for Target {
     }
 }
 
-/// Follows symlinks from `path` to the path of the file they name (which
-/// need not exist yet). Gives up after 40 links, as the kernel does.
 /// A duplicate of stdout's or stderr's descriptor when `path` is the
 /// regular file that stream writes to; writes through it land at the
 /// stream's position (appending after `>>`).
@@ -186,11 +206,7 @@ fn std_stream_file(path: &Path) -> Option<std::fs::File> {
             .into_iter()
             .flatten()
             .map(std::fs::File::from)
-            .find(|f| {
-                use std::os::unix::fs::MetadataExt;
-                f.metadata()
-                    .is_ok_and(|m| m.is_file() && Identity::Inode(m.dev(), m.ino()) == target)
-            })
+            .find(|f| f.metadata().ok().and_then(|m| inode(&m)).as_ref() == Some(&target))
     }
     #[cfg(not(unix))]
     {
@@ -199,6 +215,8 @@ fn std_stream_file(path: &Path) -> Option<std::fs::File> {
     }
 }
 
+/// Follows symlinks from `path` to the path of the file they name (which
+/// need not exist yet). Gives up after 40 links, as the kernel does.
 fn resolve(path: &Path) -> io::Result<PathBuf> {
     let mut p = path.to_path_buf();
     for _ in 0..40 {
@@ -219,10 +237,6 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
 impl AtomicFile {
     /// Starts writing `path` (its folder must exist).
     pub fn create(path: &Path) -> Result<Self, WriteError> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
         let err = |source| WriteError {
             path: path.to_path_buf(),
             source,
@@ -239,16 +253,16 @@ impl AtomicFile {
                 "`-` means standard input for inputs; an output needs a path (`/dev/stdout` for standard output)",
             )));
         }
-        let direct = |f| Self {
+        let open = |target| Self {
             path: path.to_path_buf(),
-            tmp: BufWriter::with_capacity(128 * 1024, Target::Direct(f)),
+            tmp: BufWriter::with_capacity(128 * 1024, target),
         };
         // The file behind our own stdout or stderr (`--report /dev/stdout >>
         // log.txt`, or the redirection's file by name): written through that
         // stream, at its position. Renaming a new file over it would cut off
         // what the shell had and what is printed after.
         if let Some(f) = std_stream_file(path) {
-            return Ok(direct(f));
+            return Ok(open(Target::Direct(f)));
         }
         // A device or a pipe reached through a link that only the kernel can
         // follow: `/dev/stdout` in `… | cat` is `/proc/self/fd/1`, a link to
@@ -260,13 +274,10 @@ impl AtomicFile {
                 .write(true)
                 .open(path)
                 .map_err(err)?;
-            return Ok(direct(f));
+            return Ok(open(Target::Direct(f)));
         }
         let dest = resolve(path).map_err(err)?;
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => dir,
-        };
+        let dir = folder(&dest);
         let mut builder = tempfile::Builder::new();
         builder.prefix(".tsload-").suffix(".tmp");
         // The mode of a file created the usual way (tempfile's own
@@ -296,11 +307,7 @@ impl AtomicFile {
                 .set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(err)?;
         }
-        let target = Target::Temp { file, dest };
-        Ok(Self {
-            path: path.to_path_buf(),
-            tmp: BufWriter::with_capacity(128 * 1024, target),
-        })
+        Ok(open(Target::Temp { file, dest }))
     }
 
     /// The final path.

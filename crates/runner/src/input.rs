@@ -269,21 +269,20 @@ pub fn check_distinct(inputs: &[Input]) -> Result<(), InputError> {
     if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
         return Err(InputError::StdinTwice);
     }
-    let mut seen: Vec<(crate::atomic::Identity, &Path)> = Vec::new();
-    for i in inputs {
-        let Input::File { path, .. } = i else {
-            continue;
-        };
-        let Some(id) = crate::atomic::identity(path) else {
-            continue;
-        };
-        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
-            return Err(InputError::SameFile {
-                first: first.display().to_string(),
-                second: path.display().to_string(),
-            });
-        }
-        seen.push((id, path));
+    let files: Vec<_> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File { path, .. } => Some((crate::atomic::identity(path)?, path)),
+            _ => None,
+        })
+        .collect();
+    if let Some((first, second)) =
+        crate::atomic::first_repeat(files.iter().map(|(id, path)| (id, *path)))
+    {
+        return Err(InputError::SameFile {
+            first: first.display().to_string(),
+            second: second.display().to_string(),
+        });
     }
     Ok(())
 }
