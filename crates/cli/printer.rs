@@ -32,6 +32,7 @@ use std::io::{self, Write};
 use anstream::AutoStream;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
+use tsload_model::diag::ColumnNo;
 use tsload_model::{Diagnostic, Evidence, Location, Severity};
 
 use crate::cli::ColorChoice;
@@ -284,7 +285,7 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
             // Columns counted from 1, as in the messages (the JSON's
             // `field` is the 0-based index).
             if let Some(f) = field {
-                let _ = write!(at, ", column #{}", u64::from(*f) + 1);
+                let _ = write!(at, ", column {}", ColumnNo(*f as usize));
             }
             if let Some(c) = column {
                 let _ = write!(at, " (`{c}`)");

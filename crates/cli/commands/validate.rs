@@ -138,7 +138,7 @@ use std::io::Read;
 use serde::Serialize;
 use tsload_mapper::{CheckContext, Counters, TableRetention, Window};
 use tsload_model::Loaded;
-use tsload_model::diag::{Diagnostic, Severity};
+use tsload_model::diag::{ColumnNo, Diagnostic, Severity};
 use tsload_model::effective::{CsvDialect, DataModel};
 use tsload_runner::atomic::{self, AtomicFile, WriteError};
 use tsload_runner::aws::AwsSettings;
@@ -915,10 +915,9 @@ impl<'a> Summary<'a> {
                         } => {
                             // The column's name, or its number when it has
                             // none (an empty header field).
-                            let col = column
-                                .clone()
-                                .filter(|c| !c.is_empty())
-                                .or_else(|| field.map(|f| format!("column #{}", u64::from(f) + 1)));
+                            let col = column.clone().filter(|c| !c.is_empty()).or_else(|| {
+                                field.map(|f| format!("column {}", ColumnNo(f as usize)))
+                            });
                             match col {
                                 Some(col) => {
                                     format!("{}:{line}:{col}", d.file.as_deref().unwrap_or("-"))

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use serde::Serialize;
 use tsload_csv::record::Position;
-use tsload_model::diag::{Diagnostic, Location, Rule};
+use tsload_model::diag::{ColumnNo, Diagnostic, Location, Rule};
 
 use crate::check::{ChunkOutcome, ColStat, DIGIT_BUCKETS, Finding, ReasonRanges, add_range};
 use crate::plan::{Plan, Window};
@@ -670,9 +670,9 @@ impl<'a> FileMerger<'a> {
                     column: Some(plan.column(tf)),
                 },
                 format!(
-                    "{pct}% of the values of time column `{}` (#{}) have {digits} digits, typical of {}; read as {} (the data model's `TimeUnit`), `{v}` is {}, read as {} it is {}",
+                    "{pct}% of the values of time column `{}` ({}) have {digits} digits, typical of {}; read as {} (the data model's `TimeUnit`), `{v}` is {}, read as {} it is {}",
                     plan.column(tf),
-                    tf + 1,
+                    ColumnNo(tf as usize),
                     unit.as_str(),
                     plan.time_unit.as_str(),
                     fmt_time(as_declared),
@@ -731,10 +731,10 @@ impl<'a> FileMerger<'a> {
                         column: Some(plan.column(*field)),
                     },
                     format!(
-                        "none of the {} non-empty values of column `{}` (#{}) are {ty}; the first is `{v}`",
+                        "none of the {} non-empty values of column `{}` ({}) are {ty}; the first is `{v}`",
                         s.nonnull,
                         plan.column(*field),
-                        field + 1
+                        ColumnNo(*field as usize)
                     ),
                 )
                 .with_file(self.file.clone())

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tsload_model::diag::{Diagnostic, Location, truncate_value};
+use tsload_model::diag::{ColumnNo, Diagnostic, Location, truncate_value};
 use tsload_model::effective::{
     Attribute, CsvDialect, DataModel, MeasureName, Measures, MixedKind, ScalarType, TimeUnit,
 };
@@ -399,7 +399,7 @@ impl Plan {
                 Some(many) => {
                     let list = many
                         .iter()
-                        .map(|i| format!("#{}", i + 1))
+                        .map(|&i| ColumnNo(i).to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
                     errors.push(
@@ -455,9 +455,9 @@ impl Plan {
                     &rules::UNMAPPED_COLUMN,
                     header_location(Some(i), &header),
                     format!(
-                        "column {} (#{}) is not used by the data model; the service is expected to ignore it",
+                        "column {} ({}) is not used by the data model; the service is expected to ignore it",
                         show_bytes(h),
-                        i + 1
+                        ColumnNo(i)
                     ),
                 )
                 .with_value(h)

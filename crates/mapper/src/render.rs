@@ -1,6 +1,6 @@
 //! The cold path: findings into diagnostics with full messages.
 
-use tsload_model::diag::{Diagnostic, Location, Rule};
+use tsload_model::diag::{ColumnNo, Diagnostic, Location, Rule};
 use tsload_model::effective::TimeUnit;
 
 use crate::check::Finding;
@@ -23,7 +23,7 @@ pub(crate) fn location(plan: &Plan, f: &Finding) -> Location {
 /// spreadsheets and editors count (JSON locations keep the 0-based index).
 fn col(plan: &Plan, field: Option<u32>) -> String {
     match field {
-        Some(i) => format!("column `{}` (#{})", plan.column(i), u64::from(i) + 1),
+        Some(i) => format!("column `{}` ({})", plan.column(i), ColumnNo(i as usize)),
         None => "the row".to_owned(),
     }
 }

@@ -205,6 +205,18 @@ impl Diagnostic {
     }
 }
 
+/// A column's number for people, counted from 1 as spreadsheets and
+/// editors count: `#4` for field index 3. JSON locations keep the 0-based
+/// index ([`Location::Data`]'s `field`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnNo(pub usize);
+
+impl fmt::Display for ColumnNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0 as u64 + 1)
+    }
+}
+
 /// Cuts `value` to [`MAX_VALUE_CHARS`] characters, marking the cut with `…`.
 pub fn truncate_value(value: &str) -> String {
     match value.char_indices().nth(MAX_VALUE_CHARS) {
