@@ -382,10 +382,7 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
                 Some((rule, name)) if rule == &tsload_model::rules::RESERVED_NAME => {
                     format!("is `{name}`, a reserved system identifier of Timestream")
                 }
-                Some((_, prefix)) if rule == &r::MEASURE_NAME_VALUE_PREFIX => format!(
-                    "starts with `{prefix}`, a prefix documented as reserved for dimension names and assumed to be for measure names"
-                ),
-                Some((_, prefix)) => format!("starts with the reserved prefix `{prefix}`"),
+                Some((rule, prefix)) => tsload_model::check::reserved_prefix_phrase(rule, prefix),
                 None => "is reserved".to_owned(),
             };
             (

@@ -108,6 +108,19 @@ pub fn reserved_name(name: &[u8], dimension: bool) -> Option<(&'static Rule, &'s
     Some((&rules::RESERVED_PREFIX, prefix))
 }
 
+/// What a name that [`reserved_name`] found starting with `prefix` does,
+/// for messages: "starts with …", saying when the rule is inferred. The
+/// task's names and the rows' `MeasureNameColumn` values share it.
+pub fn reserved_prefix_phrase(rule: &Rule, prefix: &str) -> String {
+    if rule == &rules::MEASURE_VALUE_PREFIX {
+        format!(
+            "starts with `{prefix}`, a prefix documented as reserved for dimension names and assumed to be for measure names"
+        )
+    } else {
+        format!("starts with the reserved prefix `{prefix}`")
+    }
+}
+
 /// Reserved keywords of Timestream's query language (spec §4.3 \[DOC\]).
 pub const SQL_RESERVED_WORDS: &[&str] = &[
     "ALTER",
@@ -1212,13 +1225,7 @@ impl Checker<'_> {
                 self.out.push(d);
             }
             Some((rule, prefix)) => {
-                let message = if rule == &rules::MEASURE_VALUE_PREFIX {
-                    format!(
-                        "{noun} `{n}` starts with `{prefix}`, a prefix documented as reserved for dimension names and assumed to be for measure names"
-                    )
-                } else {
-                    format!("{noun} `{n}` starts with the reserved prefix `{prefix}`")
-                };
+                let message = format!("{noun} `{n}` {}", reserved_prefix_phrase(rule, prefix));
                 let d = self
                     .diag(rule, &t.pointer, Anchor::Value, message)
                     .with_hint(with_default("choose a name that does not start with `ts_`, `measure_name` or `measure_value`".to_owned(), t));
