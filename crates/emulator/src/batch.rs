@@ -16,8 +16,6 @@
 //! stopped are picked up again when it starts on the same `--data-dir`.
 
 use std::collections::HashSet;
-
-use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
 use std::fmt::Write as _;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -691,15 +689,10 @@ impl TaskS3 {
                 let page = page.map_err(|e| {
                     // A sentence, as the service's `ErrorMessage`: the
                     // error's code and message, not the SDK's dump of it.
-                    let why = match e.as_service_error().map(ListObjectsV2Error::meta) {
-                        Some(m) => format!(
-                            "{}{}",
-                            m.code().unwrap_or("error"),
-                            m.message().map(|t| format!(" ({t})")).unwrap_or_default()
-                        ),
-                        None => aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
-                    };
-                    format!("cannot list s3://{bucket}/{prefix}: {why}")
+                    format!(
+                        "cannot list s3://{bucket}/{prefix}: {}",
+                        tsload_runner::aws::sdk_error_text(&e)
+                    )
                 })?;
                 for o in page.contents() {
                     let Some(key) = o.key() else { continue };

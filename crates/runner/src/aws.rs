@@ -72,6 +72,22 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
+/// An AWS SDK error for people (S3 and Timestream alike): the service's
+/// code and message, or the transport error chain, never the raw response
+/// dump of the error's `Display`.
+pub fn sdk_error_text<E, R>(e: &aws_sdk_s3::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        _ => error_chain(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,20 +35,6 @@ pub struct S3Error {
     pub message: String,
 }
 
-/// An S3 error for people: code and message, or the transport chain.
-pub(crate) fn describe<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
-where
-    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    use aws_sdk_s3::error::ProvideErrorMetadata;
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_owned(),
-        // The transport error chain, without the raw response dump.
-        _ => crate::aws::error_chain(e),
-    }
-}
-
 /// Lists and opens S3 objects.
 #[derive(Debug)]
 pub struct S3Source {
@@ -133,7 +119,7 @@ impl S3Source {
                     .await
                     .map_err(|_| err(self.unanswered()))?;
                 let Some(page) = next else { break };
-                let page = page.map_err(|e| err(describe(&e)))?;
+                let page = page.map_err(|e| err(crate::aws::sdk_error_text(&e)))?;
                 for o in page.contents() {
                     let Some(key) = o.key() else { continue };
                     out.push(Input::S3 {
@@ -161,7 +147,7 @@ impl S3Source {
             .rt
             .block_on(async { tokio::time::timeout(self.idle, send).await })
             .map_err(|_| err(self.unanswered()))?
-            .map_err(|e| err(describe(&e)))?;
+            .map_err(|e| err(crate::aws::sdk_error_text(&e)))?;
         // A tokio channel: the task awaits room in it instead of blocking
         // the runtime's one worker thread, whose timers (this body's and
         // other objects') must keep running.

@@ -54,14 +54,9 @@ impl TimestreamError {
     {
         use tsw::error::ProvideErrorMetadata;
         let code = e.code().map(str::to_owned);
-        let message = match (e.code(), e.message()) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_owned(),
-            _ => crate::aws::error_chain(e),
-        };
         Self {
             operation,
-            message,
+            message: crate::aws::sdk_error_text(e),
             code,
         }
     }

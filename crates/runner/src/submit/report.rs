@@ -159,7 +159,7 @@ async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, Upload
         .key(key)
         .send()
         .await
-        .map_err(|e| err(crate::s3::describe(&e)))?;
+        .map_err(|e| err(crate::aws::sdk_error_text(&e)))?;
     let body = out.body.collect().await.map_err(|e| err(e.to_string()))?;
     Ok(body.into_bytes().to_vec())
 }

@@ -167,7 +167,7 @@ pub async fn list(
             what: "cannot list",
             bucket: bucket.to_owned(),
             key: prefix.to_owned(),
-            message: crate::s3::describe(&e),
+            message: crate::aws::sdk_error_text(&e),
         })?;
         for o in page.contents() {
             let Some(key) = o.key() else { continue };
@@ -263,7 +263,7 @@ async fn upload_one(
             .metadata(SHA256_METADATA, &sum)
             .send()
             .await
-            .map_err(|e| err("cannot upload", crate::s3::describe(&e)))?;
+            .map_err(|e| err("cannot upload", crate::aws::sdk_error_text(&e)))?;
         progress.advance(o.size);
         Uploaded::Put
     };
@@ -274,7 +274,7 @@ async fn upload_one(
         .key(&o.key)
         .send()
         .await
-        .map_err(|e| err("cannot check", crate::s3::describe(&e)))?;
+        .map_err(|e| err("cannot check", crate::aws::sdk_error_text(&e)))?;
     let size = head.content_length().unwrap_or(-1);
     if size != o.size as i64 {
         return Err(err(
@@ -327,7 +327,7 @@ async fn multipart(
         .metadata(SHA256_METADATA, hex(&o.sha256))
         .send()
         .await
-        .map_err(|e| crate::s3::describe(&e))?;
+        .map_err(|e| crate::aws::sdk_error_text(&e))?;
     let upload_id = created
         .upload_id()
         .ok_or("CreateMultipartUpload returned no UploadId")?
@@ -359,7 +359,7 @@ async fn multipart(
                     .body(ByteStream::from(data))
                     .send()
                     .await
-                    .map_err(|e| format!("part {n}: {}", crate::s3::describe(&e)))?;
+                    .map_err(|e| format!("part {n}: {}", crate::aws::sdk_error_text(&e)))?;
                 progress.advance(len as u64);
                 Ok::<CompletedPart, String>(
                     CompletedPart::builder()
@@ -408,7 +408,7 @@ async fn multipart(
             .upload_id(&upload_id)
             .send()
             .await;
-        return Err(crate::s3::describe(&e));
+        return Err(crate::aws::sdk_error_text(&e));
     }
     Ok(Uploaded::Multipart(count))
 }
