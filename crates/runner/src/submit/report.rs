@@ -59,13 +59,18 @@ pub fn url_in(text: &str, bucket: Option<&str>, prefix: Option<&str>) -> Option<
         let url = rest[..end].trim_end_matches(['.', ',', ';', ':']);
         let (b, key) = url.split_once('/')?;
         let fits = !b.is_empty()
-            && std::path::Path::new(key)
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            && is_json(key)
             && bucket.is_none_or(|want| want == b)
             && prefix.is_none_or(|p| key.starts_with(p));
         fits.then(|| (b.to_owned(), key.to_owned()))
     })
+}
+
+/// Whether an object key names a `.json` file, as reports are.
+fn is_json(key: &str) -> bool {
+    std::path::Path::new(key)
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
 }
 
 fn reason_of(v: &Value) -> String {
@@ -210,10 +215,7 @@ pub async fn fetch(
         .unwrap_or_default();
     let mut out = Vec::new();
     for o in list(client, bucket, &prefix).await? {
-        let json = std::path::Path::new(&o.key)
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-        if o.key.contains(id.as_str()) && json {
+        if o.key.contains(id.as_str()) && is_json(&o.key) {
             out.push(fetch_one(client, bucket, &o.key).await?);
         }
     }
