@@ -377,13 +377,7 @@ fn a_trailing_separator_in_the_header_is_one_warning() {
     let task = "fixtures/valid/multi-measure-hosts/task.json";
     let (code, v) = json(&["validate", task, data.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 0, "{v}");
-    let codes: Vec<&str> = v["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["code"].as_str().unwrap())
-        .collect();
-    assert_eq!(codes, ["C015"]);
+    assert_eq!(column(&v, "rules", "code"), ["C015"]);
     assert!(validate_hosts(&data).contains("data.csv:1:column #9: header:"));
 }
 
