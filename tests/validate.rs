@@ -364,6 +364,40 @@ fn inputs_given_twice_are_refused() {
         &["validate", task, data, dir],
         "are the same file; give each input once",
     );
+    // `-` and `/dev/stdin` read one pipe; `-` redirected from a file
+    // also given reads that file twice.
+    let piped = {
+        use std::io::Write as _;
+        use std::process::Stdio;
+        let mut child = tsload(&["validate", task, "-", "/dev/stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The refusal comes before any read: the pipe may be closed.
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&std::fs::read(data).unwrap());
+        child.wait_with_output().unwrap()
+    };
+    let redirected = tsload(&["validate", task, data, "-"])
+        .stdin(std::fs::File::open(data).unwrap())
+        .output()
+        .unwrap();
+    for (out, message) in [
+        (piped, "`-` and `/dev/stdin` are the same file".to_owned()),
+        (redirected, format!("`{data}` and `-` are the same file")),
+    ] {
+        let text = crate::util::block(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&message),
+            "{text}"
+        );
+    }
 }
 
 /// A trailing separator in the header is one warning (C015), placed by the

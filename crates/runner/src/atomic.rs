@@ -89,6 +89,28 @@ pub(crate) fn identity(path: &Path) -> Option<Identity> {
     }
 }
 
+/// The identity of what an input reads, whatever it is (a pipe or a device
+/// as well as a file): `path`, or standard input's descriptor for `None`.
+/// Reading one source twice splits or repeats its rows.
+pub(crate) fn source_identity(path: Option<&Path>) -> Option<Identity> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let m = match path {
+            Some(p) => std::fs::metadata(p).ok()?,
+            None => std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?)
+                .metadata()
+                .ok()?,
+        };
+        Some(Identity::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path?).ok().map(Identity::Path)
+    }
+}
+
 /// The identity of a regular file from its metadata.
 #[cfg(unix)]
 fn inode(m: &std::fs::Metadata) -> Option<Identity> {

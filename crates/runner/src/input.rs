@@ -262,26 +262,32 @@ pub fn expand_local(specs: &[InputSpec]) -> Result<Vec<Expanded>, InputError> {
     Ok(out)
 }
 
-/// Refuses inputs that are read twice: `-` more than once, or one file
+/// Refuses inputs that are read twice: `-` more than once, or one source
 /// under two names (symlinks, hard links, a file also inside a given
-/// directory). S3 objects are listed once per prefix and not compared.
+/// directory, `-` and `/dev/stdin`, `-` redirected from a file also given).
+/// S3 objects are listed once per prefix and not compared.
 pub fn check_distinct(inputs: &[Input]) -> Result<(), InputError> {
     if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
         return Err(InputError::StdinTwice);
     }
-    let files: Vec<_> = inputs
+    let sources: Vec<_> = inputs
         .iter()
         .filter_map(|i| match i {
-            Input::File { path, .. } => Some((crate::atomic::identity(path)?, path)),
-            _ => None,
+            Input::File { path, .. } => Some((crate::atomic::source_identity(Some(path))?, i)),
+            Input::Stdin => Some((crate::atomic::source_identity(None)?, i)),
+            Input::S3 { .. } => None,
         })
         .collect();
     if let Some((first, second)) =
-        crate::atomic::first_repeat(files.iter().map(|(id, path)| (id, *path)))
+        crate::atomic::first_repeat(sources.iter().map(|(id, input)| (id, *input)))
     {
+        let spelling = |i: &Input| match i {
+            Input::Stdin => "-".to_owned(),
+            other => other.name(),
+        };
         return Err(InputError::SameFile {
-            first: first.display().to_string(),
-            second: second.display().to_string(),
+            first: spelling(first),
+            second: spelling(second),
         });
     }
     Ok(())
