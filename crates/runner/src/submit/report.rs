@@ -194,11 +194,15 @@ pub async fn fetch(
         .as_ref()
         .and_then(|r| r.report_s3_configuration.as_ref());
     let report_bucket = loc.and_then(|l| l.bucket_name.as_deref());
-    let report_prefix = loc.and_then(|l| l.object_key_prefix.as_deref());
+    // The folder the reports go in (`hosts` → `hosts/`), for the URL in
+    // the message and for the listing alike.
+    let prefix = loc
+        .and_then(|l| l.object_key_prefix.as_deref())
+        .map(|p| join(p, ""));
     if let Some((bucket, key)) = description
         .error_message
         .as_deref()
-        .and_then(|m| url_in(m, report_bucket, report_prefix))
+        .and_then(|m| url_in(m, report_bucket, prefix.as_deref()))
     {
         return Ok(vec![fetch_one(client, &bucket, &key).await?]);
     }
@@ -208,13 +212,8 @@ pub async fn fetch(
     let (Some(bucket), Some(id)) = (&loc.bucket_name, &description.task_id) else {
         return Ok(Vec::new());
     };
-    let prefix = loc
-        .object_key_prefix
-        .as_deref()
-        .map(|p| join(p, ""))
-        .unwrap_or_default();
     let mut out = Vec::new();
-    for o in list(client, bucket, &prefix).await? {
+    for o in list(client, bucket, prefix.as_deref().unwrap_or_default()).await? {
         if o.key.contains(id.as_str()) && is_json(&o.key) {
             out.push(fetch_one(client, bucket, &o.key).await?);
         }
@@ -252,9 +251,13 @@ mod tests {
         // The input and the reports in one bucket, under two prefixes.
         let same = "No objects were found under s3://bkt/in/x.json. Error report: s3://bkt/reports/F2/error-report.json";
         assert_eq!(
-            url_in(same, Some("bkt"), Some("reports")),
+            url_in(same, Some("bkt"), Some("reports/")),
             Some(("bkt".into(), "reports/F2/error-report.json".into()))
         );
+        // The prefix is a folder, as in the listing: `reports-old/` is not
+        // under `reports/`.
+        let sibling = "Error report: s3://bkt/reports-old/F2/error-report.json";
+        assert_eq!(url_in(sibling, Some("bkt"), Some("reports/")), None);
         assert_eq!(
             url_in(
                 "cannot list s3://bkt/in/. Error report: s3://bkt/F2/error-report.json",
