@@ -731,7 +731,8 @@ fn stdout_closed_early() {
 }
 
 /// Terminal control sequences in the data (ESC, BEL, OSC) are shown
-/// escaped, never sent raw to a terminal, even with colour on.
+/// escaped, never sent raw to a terminal, even with colour on; only the
+/// styles' own codes are.
 #[test]
 fn control_characters_are_not_sent_to_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
@@ -743,6 +744,13 @@ fn control_characters_are_not_sent_to_the_terminal() {
     for color in ["always", "never"] {
         let out = hostile(&["--color", color, "validate", TASK, &data]);
         assert_fails(&out, &[1], "R014");
+        // The summary on stdout is styled with `--color always` only.
+        assert_eq!(
+            out.stdout.contains(&0x1b),
+            color == "always",
+            "{color}: {}",
+            block(&out)
+        );
         for stream in [&out.stdout, &out.stderr] {
             let s = String::from_utf8_lossy(stream);
             assert!(!s.contains("\u{1b}]0;"), "raw OSC:\n{s}");

@@ -37,12 +37,12 @@ use tsload_model::{Diagnostic, Evidence, Location, Severity};
 
 use crate::cli::ColorChoice;
 
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-const WARNING: Style = AnsiColor::Yellow.on_default().bold();
-const BOLD: Style = Style::new().bold();
+pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub(crate) const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub(crate) const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const HINT: Style = AnsiColor::Cyan.on_default().bold();
-const INFERRED: Style = AnsiColor::Magenta.on_default();
+pub(crate) const INFERRED: Style = AnsiColor::Magenta.on_default();
 
 /// Decides colour and where output goes.
 #[derive(Debug)]
@@ -114,11 +114,9 @@ impl Printer {
             "no problems found".to_owned()
         } else {
             format!(
-                "{} {}, {} {}",
-                counts.errors,
-                plural(counts.errors, "error", "errors"),
-                counts.warnings,
-                plural(counts.warnings, "warning", "warnings")
+                "{}, {}",
+                count(counts.errors as u64, "error", "errors"),
+                count(counts.warnings as u64, "warning", "warnings")
             )
         };
         let file = escape_controls(file);
@@ -141,6 +139,19 @@ impl Printer {
     /// summaries of commands whose stdout carries their result).
     pub(crate) fn err(&self, text: &str) {
         self.write_stderr(&escape_controls(text));
+    }
+
+    /// Writes styled text for people to stderr. The caller has escaped
+    /// what came from the user with [`escape_controls`]; only the styles'
+    /// codes are left, and the stream strips them when colour is off.
+    pub(crate) fn err_styled(&self, text: &str) {
+        self.write_stderr(text);
+    }
+
+    /// [`Printer::err_styled`], to stdout (a report that is the command's
+    /// data).
+    pub(crate) fn out_styled(&self, text: &str) {
+        self.write_stdout(text);
     }
 
     /// Writes text for people to stdout (a report that is the command's
@@ -209,8 +220,13 @@ fn escape_where(s: &str, escaped: impl Fn(char) -> bool) -> std::borrow::Cow<'_,
     std::borrow::Cow::Owned(out)
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
+pub(crate) fn plural<'a>(n: impl Into<u64>, one: &'a str, many: &'a str) -> &'a str {
+    if n.into() == 1 { one } else { many }
+}
+
+/// `n` and the noun that goes with it: `1 row`, `2 rows`.
+pub(crate) fn count(n: impl Into<u64> + Copy + std::fmt::Display, one: &str, many: &str) -> String {
+    format!("{n} {}", plural(n, one, many))
 }
 
 /// Errors and warnings of a report.

@@ -862,7 +862,7 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     if !task_diags.is_empty() {
         printer.diagnostics(&task_diags);
     }
-    printer.err(&summary.human());
+    printer.err_styled(&summary.human());
     let c = validation.totals.counters;
     let pre = Preflight {
         loaded: loaded.clone(),

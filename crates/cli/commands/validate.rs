@@ -591,7 +591,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             if !task_diags.is_empty() {
                 printer.diagnostics(&task_diags);
             }
-            printer.out(&summary.human());
+            printer.out_styled(&summary.human());
         }
     }
     Ok(summary.status(args.deny_warnings))
@@ -822,28 +822,28 @@ impl<'a> Summary<'a> {
     }
 
     pub(crate) fn human(&self) -> String {
+        use crate::printer::{
+            BOLD, ERROR, INFERRED, WARNING, count, escape_controls as esc, plural,
+        };
         use std::fmt::Write as _;
+        use tsload_model::{Evidence, Severity};
+        // Text from the user (file and column names, values, messages
+        // quoting them) is escaped: the stream only strips the styles.
         let mut s = String::new();
         let c = self.v.totals.counters;
         let n = self.v.files.len();
         let _ = writeln!(
             s,
-            "{} {}, {} data {}{}",
-            n,
-            if n == 1 { "input" } else { "inputs" },
-            c.records_processed,
-            if c.records_processed == 1 {
-                "row"
-            } else {
-                "rows"
-            },
+            "{}, {}{}",
+            count(n as u64, "input", "inputs"),
+            count(c.records_processed, "data row", "data rows"),
             if self.v.files.iter().any(|f| f.sampled) {
                 " (sampled)"
             } else {
                 ""
             }
         );
-        let _ = writeln!(s, "\nProgressReport (predicted):");
+        let _ = writeln!(s, "\n{BOLD}ProgressReport (predicted):{BOLD:#}");
         for (k, v) in [
             ("RecordsProcessed", c.records_processed),
             ("RecordsIngested", c.records_ingested),
@@ -870,39 +870,55 @@ impl<'a> Summary<'a> {
                 .to_owned(),
             None => "not evaluated (no rows were checked)".to_owned(),
         };
-        let _ = writeln!(s, "\nIngestion window: {window}");
+        let _ = writeln!(s, "\n{BOLD}Ingestion window:{BOLD:#} {window}");
         if n > 1 || c.file_failures > 0 {
-            let _ = writeln!(s, "\nInputs:");
+            let _ = writeln!(s, "\n{BOLD}Inputs:{BOLD:#}");
             for f in &self.v.files {
                 let fc = f.result.counters;
                 let state = if fc.file_failures > 0 {
                     "FILE FAILURE".to_owned()
                 } else {
                     format!(
-                        "{} rows, {} ingested, {} parse failures, {} ingestion failures",
-                        fc.records_processed,
+                        "{}, {} ingested, {}, {}",
+                        count(fc.records_processed, "row", "rows"),
                         fc.records_ingested,
-                        fc.parse_failures,
-                        fc.record_ingestion_failures
+                        count(fc.parse_failures, "parse failure", "parse failures"),
+                        count(
+                            fc.record_ingestion_failures,
+                            "ingestion failure",
+                            "ingestion failures"
+                        )
                     )
                 };
-                let _ = writeln!(s, "  {}: {state}", f.input.name());
+                let _ = writeln!(s, "  {}: {state}", esc(&f.input.name()));
             }
         }
         let rules = self.rules();
         if rules.is_empty() {
-            let _ = writeln!(s, "\nNo problems found.");
+            let _ = writeln!(s, "\n{BOLD}No problems found.{BOLD:#}");
         } else {
-            let _ = writeln!(s, "\nProblems, errors first, most frequent first:");
+            let _ = writeln!(
+                s,
+                "\n{BOLD}Problems, errors first, most frequent first:{BOLD:#}"
+            );
             for l in &rules {
+                let style = match l.rule.severity {
+                    Severity::Error => ERROR,
+                    Severity::Warning => WARNING,
+                };
                 let _ = writeln!(
                     s,
-                    "  {}[{}] {} x{}: {}",
+                    "  {style}{}[{}]{style:#} {} x{}: {}",
                     l.rule.severity, l.rule.code, l.rule.slug, l.count, l.rule.summary
                 );
+                let evidence = if l.rule.evidence == Evidence::Inf {
+                    INFERRED
+                } else {
+                    anstyle::Style::new()
+                };
                 let _ = writeln!(
                     s,
-                    "      evidence: {}",
+                    "      evidence: {evidence}{}{evidence:#}",
                     crate::printer::evidence_label(l.rule.evidence)
                 );
                 for d in &l.examples {
@@ -927,13 +943,13 @@ impl<'a> Summary<'a> {
                         }
                         _ => d.file.clone().unwrap_or_else(|| "-".into()),
                     };
-                    let _ = write!(s, "      {place}: {}", d.message);
+                    let _ = write!(s, "      {}: {}", esc(&place), esc(&d.message));
                     if let Some(v) = &d.value {
-                        let _ = write!(s, " (value `{v}`)");
+                        let _ = write!(s, " (value `{}`)", esc(v));
                     }
                     let _ = writeln!(s);
                     if let Some(h) = &d.hint {
-                        let _ = writeln!(s, "        hint: {h}");
+                        let _ = writeln!(s, "        hint: {}", esc(h));
                     }
                 }
             }
@@ -941,8 +957,14 @@ impl<'a> Summary<'a> {
         if self.v.totals.diagnostics_dropped > 0 {
             let _ = writeln!(
                 s,
-                "\n{} more findings were counted but not kept (--max-errors {}).",
-                self.v.totals.diagnostics_dropped, self.args.max_errors
+                "\n{} more {} counted but not kept (--max-errors {}).",
+                self.v.totals.diagnostics_dropped,
+                plural(
+                    self.v.totals.diagnostics_dropped,
+                    "finding was",
+                    "findings were"
+                ),
+                self.args.max_errors
             );
         }
         let d = self.v.duplicates;
@@ -973,19 +995,20 @@ impl<'a> Summary<'a> {
         if let Some(nrec) = self.v.emitted {
             let _ = writeln!(
                 s,
-                "\nWrote {nrec} records to {}.",
+                "\nWrote {} to {}.",
+                count(nrec, "record", "records"),
                 self.args
                     .emit
                     .as_ref()
-                    .map_or_else(String::new, |p| p.display().to_string())
+                    .map_or_else(String::new, |p| esc(&p.display().to_string()).into_owned())
             );
         }
-        let verdict = if self.failed() {
-            "FAILURES FOUND"
+        let (style, verdict) = if self.failed() {
+            (ERROR, "FAILURES FOUND")
         } else {
-            "clean"
+            (BOLD, "clean")
         };
-        let _ = writeln!(s, "\nResult: {verdict}");
+        let _ = writeln!(s, "\n{BOLD}Result:{BOLD:#} {style}{verdict}{style:#}");
         s
     }
 }
