@@ -14,7 +14,9 @@
 #      and, written once to bench-data/ts_4g.csv, read as a file (by offset);
 #   2. builds the release binary;
 #   3. checks the results once (row counts, every generated defect found);
-#   4. times, in one hyperfine invocation per round (warm cache), `cat FILE`
+#   4. settles the page cache (drops each file's cached pages and reads it
+#      back once: the same state in every run, see docs/performance.md);
+#      times, in one hyperfine invocation per round (warm cache), `cat FILE`
 #      and `tsload validate ../shared/bench/task.json FILE --format json`
 #      with --threads 1 and 2, on both files; then --emit out.parquet with
 #      `cat` in one more invocation;
@@ -86,8 +88,9 @@ V="$BIN validate $TASK"
 python3 "$REPORT" check --bin "$BIN" --task "$TASK" \
     --good "$GOOD" --bad "$BAD" --bad-log "$BAD.log" --out "$DATA/check.json"
 
-# Warm the page cache.
-cat "$GOOD" "$BAD" >/dev/null
+# Warm the page cache, in one known state: each file's cached pages dropped
+# and read back once (`settle`; an aged cache made `cat` twice as slow).
+python3 "$REPORT" settle "$GOOD" "$BAD"
 
 # 4. Throughput: every command in each hyperfine invocation, rounds repeated
 # so that a burst of load on the shared machine shows as a spread.
@@ -136,6 +139,7 @@ if [ "$BIG" = 1 ]; then
         bash -c "$FOUR" >"$BIGFILE.tmp"
         mv "$BIGFILE.tmp" "$BIGFILE"
     fi
+    python3 "$REPORT" settle "$BIGFILE"
     RSS_ARGS+=(
         --cmd "4g-pipe-t1=bash -c 'exec $V - --format json --threads 1 < <($FOUR)'"
         --cmd "4g-pipe-t2=bash -c 'exec $V - --format json --threads 2 < <($FOUR)'"

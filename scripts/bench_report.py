@@ -7,6 +7,8 @@
   rss     runs commands one at a time and records each one's peak RSS
           (getrusage of the child, via os.wait4) and wall time
   report  reads hyperfine's JSON exports and prints the table (markdown)
+  settle  puts files in one known page-cache state: drops their cached pages
+          (posix_fadvise DONTNEED) and reads each back once, sequentially
 """
 import argparse
 import json
@@ -101,6 +103,26 @@ def cmd_rss(a):
     json.dump(out, open(a.out, "w"), indent=1)
 
 
+def cmd_settle(a):
+    """A file's cached pages drift as the machine ages them: a file that
+    has sat in the cache for hours, partly evicted and read back in pieces,
+    was read by `cat` at 6 GB/s, and at 13 GB/s once dropped and read back
+    in one pass (docs/performance.md, "Page-cache state"). Every run
+    starts from the second state, whatever the files went through before.
+    Dropping needs no privilege (clean pages of a file one can read)."""
+    for path in a.files:
+        start = time.monotonic()
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            while os.read(fd, 1 << 20):
+                pass
+        finally:
+            os.close(fd)
+        print(f"bench: settled {path} in {time.monotonic() - start:.1f} s", file=sys.stderr)
+
+
 def cmd_report(a):
     d = a.data
     check = json.load(open(os.path.join(d, "check.json")))
@@ -150,7 +172,8 @@ def cmd_report(a):
         ("`--emit out.parquet`, 2 threads", "parquet-t2", "good", "parquet-t2"),
     ]
     print(f"Machine: {nproc} cores, {cpu}; 1-minute load average {lo:.1f}-{hi:.1f} during the runs.")
-    print(f"Input: {size['good'] / 2**30:.2f} GiB, {rows['good']:,} data rows (warm page cache); "
+    print(f"Input: {size['good'] / 2**30:.2f} GiB, {rows['good']:,} data rows (warm page cache, "
+          f"settled: each file's cached pages dropped and read back once before the rounds); "
           f"{a.rounds} hyperfine rounds; time = median of all runs, ratio = median over rounds "
           f"of (median / `cat` median in the same round). CPU s = user + system time of the "
           f"process (all threads), less sensitive to the machine's load than wall time.")
@@ -204,8 +227,10 @@ def main():
     p.add_argument("--good", required=True)
     p.add_argument("--bad", required=True)
     p.add_argument("--rounds", type=int, required=True)
+    st = sub.add_parser("settle")
+    st.add_argument("files", nargs="+")
     a = ap.parse_args()
-    {"check": cmd_check, "rss": cmd_rss, "report": cmd_report}[a.what](a)
+    {"check": cmd_check, "rss": cmd_rss, "report": cmd_report, "settle": cmd_settle}[a.what](a)
 
 
 if __name__ == "__main__":
