@@ -951,3 +951,47 @@ fn verbose_prints_the_aws_settings_on_stderr() {
     );
     assert!(!String::from_utf8_lossy(&plain.stderr).contains("region:"));
 }
+
+/// A file that fails (a mapped column missing from the header) lists only
+/// its errors' reasons: the header's warnings (a name with spaces, an
+/// empty name) give none, in `--report` as in `files[].errors`.
+#[test]
+fn a_failed_files_reasons_come_from_errors_only() {
+    let (dir, data) = hosts_csv(
+        "time, region ,hostname,cpu,mem,requests,healthy,status,\n\
+         1715000000250,us-east-1,web-01,1,1,1,true,OK,\n",
+    );
+    let report = dir.path().join("report.json");
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let (code, v) = json(&[
+        "validate",
+        task,
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{v}");
+    let mut rules = column(&v, "rules", "code");
+    rules.sort_unstable();
+    assert_eq!(rules, ["C015", "C017", "H001"], "{v}");
+    let reasons = |errors: &serde_json::Value| -> Vec<String> {
+        errors
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reason"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let in_json = reasons(&v["files"][0]["errors"]);
+    assert_eq!(in_json.len(), 1, "{v}");
+    assert!(!in_json[0].contains("could not be read"), "{v}");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(
+        reasons(&written["fileErrors"][0]["errors"]),
+        in_json,
+        "{written}"
+    );
+}

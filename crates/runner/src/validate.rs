@@ -682,9 +682,10 @@ enum ReadWhole {
 /// A file that fails as a whole: `FileFailures` = 1, no rows.
 fn failure(input: &Input, diags: Vec<Diagnostic>, bytes: u64) -> FileOutcome {
     let mut result = FileResult::file_failure(input.name(), diags, bytes);
-    // Reader findings get the reader's own reasons in the report.
+    // Reader errors get the reader's own reasons in the report (warnings
+    // give none, as everywhere else).
     for d in &result.diagnostics {
-        if d.rule.code.starts_with('C') || d.rule.code.starts_with('F') {
+        if d.is_error() && (d.rule.code.starts_with('C') || d.rule.code.starts_with('F')) {
             result
                 .errors
                 .retain(|e| e.reason != tsload_mapper::rules::FRAMING_REASON);
