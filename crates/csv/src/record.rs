@@ -214,6 +214,16 @@ impl<'a> Record<'a> {
     pub fn raw(&self) -> &'a [u8] {
         &self.input[..(self.raw_len as usize).min(self.input.len())]
     }
+
+    /// The line the record ends on (1-based, as [`Position::line`]): its
+    /// first line plus the line breaks inside it. A quote left open at the
+    /// end of the input takes the input's final line break into the
+    /// record; that break ends the last line and starts none.
+    pub fn last_line(&self) -> u64 {
+        let raw = self.raw();
+        let inside = raw.strip_suffix(b"\n").unwrap_or(raw);
+        self.position.line + memchr::memchr_iter(b'\n', inside).count() as u64
+    }
 }
 
 /// The fields of a [`Record`] whose contents all lie in its input

@@ -376,13 +376,11 @@ impl ChunkOutcome {
     #[cold]
     fn fail_lines(&mut self, rec: &Record<'_>, rule: &'static Rule) {
         let reason = service_reason(rule).unwrap_or(FRAMING_REASON);
-        let lo = rec.position().line;
-        let extra = memchr::memchr_iter(b'\n', rec.raw()).count() as u64;
         add_range(
             &mut self.ranges,
             reason,
-            lo,
-            lo + extra,
+            rec.position().line,
+            rec.last_line(),
             self.max_line_ranges,
         );
     }
