@@ -1030,3 +1030,33 @@ fn an_open_quote_at_the_end_ends_on_the_last_line() {
         );
     }
 }
+
+/// A finding about a field after a quoted line break is placed on the
+/// field's own line; its record keeps its number and its range.
+#[test]
+fn a_field_after_a_quoted_line_break_is_on_its_own_line() {
+    let (_dir, data) = hosts_csv(
+        "time,region,hostname,cpu,mem,requests,healthy,status\n\
+         1715000000250,us-east-1,\"web\n01\",x,1,1,true,OK\n",
+    );
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let (code, v) = json(&["validate", task, data.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{v}");
+    let f = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "R010")
+        .unwrap_or_else(|| panic!("no R010: {v}"));
+    let at = &f["examples"][0]["location"];
+    assert_eq!(
+        (&at["line"], &at["record"], &at["field"]),
+        (&3.into(), &1.into(), &3.into()),
+        "{v}"
+    );
+    assert_eq!(
+        v["files"][0]["errors"][0]["lineRanges"],
+        serde_json::json!([[2, 3]]),
+        "{v}"
+    );
+}

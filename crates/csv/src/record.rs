@@ -215,6 +215,15 @@ impl<'a> Record<'a> {
         &self.input[..(self.raw_len as usize).min(self.input.len())]
     }
 
+    /// The physical line of byte `offset` of the record (1-based, as
+    /// [`Position::line`]): its first line plus the line breaks before
+    /// that byte, for a field after a quoted line break.
+    pub fn line_at(&self, offset: u32) -> u64 {
+        let raw = self.raw();
+        let before = &raw[..(offset as usize).min(raw.len())];
+        self.position.line + memchr::memchr_iter(b'\n', before).count() as u64
+    }
+
     /// The line the record ends on (1-based, as [`Position::line`]): its
     /// first line plus the line breaks inside it. A quote left open at the
     /// end of the input takes the input's final line break into the

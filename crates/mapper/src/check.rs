@@ -520,6 +520,7 @@ impl<'p> ChunkChecker<'p> {
         {
             f.offset = s.start;
         }
+        f.pos.line = rec.line_at(f.offset);
         self.out.note(f, value);
     }
 
@@ -574,6 +575,7 @@ impl<'p> ChunkChecker<'p> {
                 let mut f = Finding::new(issue.rule, pos);
                 f.field = issue.field;
                 f.offset = issue.offset;
+                f.pos.line = rec.line_at(issue.offset);
                 if issue.rule == &tsload_csv::rules::FIELD_COUNT_MISMATCH {
                     f = f.num(rec.len() as i64, plan.header.len() as u64);
                 }
