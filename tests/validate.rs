@@ -1060,3 +1060,36 @@ fn a_field_after_a_quoted_line_break_is_on_its_own_line() {
         "{v}"
     );
 }
+
+/// With warnings only, `--deny-warnings` fails the run, and the summary
+/// says so: `"ok": false` and its own verdict, as `check` says it.
+#[test]
+fn denied_warnings_are_not_called_clean() {
+    let (_dir, data) = hosts_csv(
+        "time,region,hostname,cpu,mem,requests,healthy,status,extra\n\
+         1715000000250,us-east-1,web-01,1,1,1,true,OK,1\n",
+    );
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let data = data.to_str().unwrap();
+    let (code, v) = json(&["validate", task, data, "--format", "json"]);
+    assert_eq!((code, &v["ok"]), (0, &true.into()), "{v}");
+    assert_eq!(column(&v, "rules", "code"), ["H003"]);
+    let (code, v) = json(&[
+        "validate",
+        task,
+        data,
+        "--format",
+        "json",
+        "--deny-warnings",
+    ]);
+    assert_eq!((code, &v["ok"]), (1, &false.into()), "{v}");
+    let out = tsload(&["validate", task, data, "--deny-warnings"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Result: warnings found, denied by --deny-warnings"),
+        "{text}"
+    );
+}

@@ -594,7 +594,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             printer.out_styled(&summary.human());
         }
     }
-    Ok(summary.status(args.deny_warnings))
+    Ok(summary.status())
 }
 
 /// Writes `bytes` to a started output file and puts it in place.
@@ -746,8 +746,13 @@ impl<'a> Summary<'a> {
             .any(|d| d.severity == Severity::Warning)
     }
 
-    fn status(&self, deny_warnings: bool) -> ExitStatus {
-        if self.failed() || (deny_warnings && self.warned()) {
+    /// Warnings were found and `--deny-warnings` makes them fail the run.
+    fn denied(&self) -> bool {
+        self.args.deny_warnings && self.warned()
+    }
+
+    fn status(&self) -> ExitStatus {
+        if self.failed() || self.denied() {
             ExitStatus::Failure
         } else {
             ExitStatus::Success
@@ -803,7 +808,7 @@ impl<'a> Summary<'a> {
         serde_json::json!({
             "version": 1,
             "command": "validate",
-            "ok": !self.failed(),
+            "ok": !self.failed() && !self.denied(),
             "task": {"file": self.args.task.display().to_string(), "form": self.loaded.form},
             "ProgressReport": ProgressReport::from(self.v.totals.counters),
             "BytesMeteredIsEstimate": true,
@@ -1005,6 +1010,8 @@ impl<'a> Summary<'a> {
         }
         let (style, verdict) = if self.failed() {
             (ERROR, "FAILURES FOUND")
+        } else if self.denied() {
+            (WARNING, "warnings found, denied by --deny-warnings")
         } else {
             (BOLD, "clean")
         };
