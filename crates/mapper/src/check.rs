@@ -633,7 +633,7 @@ impl<'p> ChunkChecker<'p> {
                             Some(tb),
                         );
                     }
-                    let rule = if ns >= hi {
+                    let rule = if ns > hi {
                         Some(&rules::TIME_IN_FUTURE)
                     } else if ns < lo {
                         Some(&rules::TIME_BEFORE_RETENTION)

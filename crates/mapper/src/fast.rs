@@ -229,7 +229,7 @@ impl FastPlan {
         }
         let (time_ns, digits) = value::parse_epoch(tb, unit_nanos).ok()?;
         let (lo, hi) = plan.window.bounds();
-        if time_ns == 0 || time_ns >= hi || time_ns < lo {
+        if time_ns == 0 || time_ns > hi || time_ns < lo {
             return None;
         }
         let detect_duplicates =

@@ -98,23 +98,24 @@ pub fn now_ns() -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Window {
-    /// The table's retention is known: `[start, end)`.
+    /// The table's retention is known: `[start, end]`.
     Checked {
         /// Reference time (ns).
         reference_ns: i64,
         /// Earliest accepted time (ns), inclusive.
         start_ns: i64,
-        /// First rejected future time (ns): reference + 15 minutes.
+        /// Latest accepted time (ns), inclusive: reference + 15 minutes
+        /// ("no later than the future ingestion period" \[DOC\]).
         end_ns: i64,
         /// The retention it was computed from.
         retention: TableRetention,
     },
-    /// No table information: only `(0, reference + 15 min)`; the
+    /// No table information: only `[0, reference + 15 min]`; the
     /// retention-based lower bound was **not** checked.
     FutureOnly {
         /// Reference time (ns).
         reference_ns: i64,
-        /// First rejected future time (ns).
+        /// Latest accepted time (ns), inclusive.
         end_ns: i64,
     },
 }
@@ -156,7 +157,7 @@ impl Window {
         matches!(self, Self::Checked { .. })
     }
 
-    /// `(start, end)`: accepted times are `start <= t < end`.
+    /// `(start, end)`: accepted times are `start <= t <= end`.
     #[inline]
     pub(crate) fn bounds(&self) -> (i64, i64) {
         match *self {

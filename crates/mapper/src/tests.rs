@@ -303,13 +303,14 @@ fn r004_time_zero_is_a_warning_the_window_decides() {
 #[test]
 fn r005_time_more_than_15_minutes_ahead() {
     let h = H::new(MULTI, MULTI_HEADER);
-    // 14:59 ahead is fine, 15:00 is not (half-open window [INF]).
-    assert_eq!(h.one(&multi_row(&[(0, "1700000899999")])), OK1);
-    assert_eq!(h.one(&multi_row(&[(0, "1700000900000")])), FAIL1);
-    let d = only(&h.run(&[&multi_row(&[(0, "1700000900000")])]), "R005");
+    // 15:00 ahead is fine ("no later than" [DOC]), a millisecond more is
+    // not.
+    assert_eq!(h.one(&multi_row(&[(0, "1700000900000")])), OK1);
+    assert_eq!(h.one(&multi_row(&[(0, "1700000900001")])), FAIL1);
+    let d = only(&h.run(&[&multi_row(&[(0, "1700000900001")])]), "R005");
     assert_eq!(
         d.message,
-        "time `1700000900000` (2023-11-14T22:28:20Z) is more than 15 minutes after the reference time 2023-11-14T22:13:20Z"
+        "time `1700000900001` (2023-11-14T22:28:20.001Z) is more than 15 minutes after the reference time 2023-11-14T22:13:20Z"
     );
     assert_eq!(d.rule.evidence, Evidence::Doc);
 }
