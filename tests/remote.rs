@@ -490,3 +490,111 @@ fn a_connection_dropped_mid_upload_is_retried() {
         .unwrap();
     assert_eq!(stored, 8000);
 }
+
+/// A stand-in endpoint that answers every request with a validation error
+/// and hands over the `Authorization` header of each.
+fn capturing_endpoint() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let auth = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+                .unwrap_or("")
+                .to_owned();
+            let body = r#"{"__type":"ValidationException","message":"captured"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.shutdown(Shutdown::Both);
+            if tx.send(auth).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// `--profile` signs with the profile's keys even when the environment
+/// holds others (as the AWS CLI does; the SDK's default chain reads the
+/// environment first); `AWS_PROFILE` does not override the environment,
+/// also as the AWS CLI. A profile that does not exist stops the command,
+/// naming the profiles that do. `AWS_ENDPOINT_URL` alone turns endpoint
+/// discovery off.
+#[test]
+fn profiles_win_over_environment_keys_as_in_the_aws_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(&config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+    std::fs::write(
+        &credentials,
+        "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
+    )
+    .unwrap();
+    let (url, seen) = capturing_endpoint();
+    let run = |args: &[&str], profile_env: Option<&str>| {
+        let mut cmd = tsload(args);
+        cmd.env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_ACCESS_KEY_ID", "AKIDENVIRONMENT")
+            .env("AWS_SECRET_ACCESS_KEY", "env-secret")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &url)
+            .env_remove("AWS_SESSION_TOKEN");
+        if let Some(p) = profile_env {
+            cmd.env("AWS_PROFILE", p);
+        }
+        run_limited(cmd, Duration::from_mins(1))
+    };
+    for (args, profile_env, key) in [
+        (&["list", "--profile", "dev"][..], None, "AKIDPROFILE"),
+        (&["list"][..], Some("dev"), "AKIDENVIRONMENT"),
+        (&["list"][..], None, "AKIDENVIRONMENT"),
+    ] {
+        let out = run(args, profile_env);
+        let auth = seen
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{args:?}: no request reached {url}\n{}", block(&out)));
+        assert!(
+            auth.contains(&format!("Credential={key}/")),
+            "{args:?} AWS_PROFILE={profile_env:?}: {auth}"
+        );
+        while seen.try_recv().is_ok() {}
+    }
+    let out = run(&["list", "--verbose"], None);
+    assert!(
+        block(&out).contains(&format!(
+            "timestream endpoint: {url} (endpoint discovery off)"
+        )),
+        "{}",
+        block(&out)
+    );
+    for (args, profile_env, named_by) in [
+        (&["list", "--profile", "nosuch"][..], None, "--profile"),
+        (&["list"][..], Some("nosuch"), "AWS_PROFILE"),
+    ] {
+        let out = run(args, profile_env);
+        assert_eq!(out.status.code(), Some(2), "{}", block(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!(
+                "the config profile `nosuch` could not be found (named by {named_by}); the profiles in the AWS config and credentials files are: dev"
+            )),
+            "{}",
+            block(&out)
+        );
+    }
+}

@@ -8,8 +8,10 @@ use tsload_runner::timestream::TimestreamSettings;
 /// AWS arguments: profile, region, endpoints, `--verbose`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct AwsArgs {
-    /// AWS profile (as the AWS CLI's `--profile`).
-    #[arg(long, env = "AWS_PROFILE", help_heading = "AWS")]
+    /// AWS profile (as the AWS CLI's `--profile`: its credentials win over
+    /// those in the environment). Default: `AWS_PROFILE`, then the default
+    /// credential chain.
+    #[arg(long, help_heading = "AWS")]
     pub(crate) profile: Option<String>,
     /// AWS region.
     #[arg(long, help_heading = "AWS")]
@@ -45,17 +47,18 @@ impl AwsArgs {
     }
 
     /// What `--verbose` prints: region, profile and endpoints, never credentials.
-    pub(crate) async fn describe(&self) -> String {
+    pub(crate) async fn describe(&self) -> Result<String, tsload_runner::aws::ConfigError> {
         let s = self.settings();
-        let config = tsload_runner::aws::sdk_config(&s).await;
+        let config = tsload_runner::aws::sdk_config(&s).await?;
         let region = config.region().map_or_else(
             || "(none: set --region or AWS_REGION)".to_owned(),
             ToString::to_string,
         );
-        let profile = self
-            .profile
-            .clone()
-            .unwrap_or_else(|| "(default chain)".to_owned());
+        let profile = match (&self.profile, s.profile_name()) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => format!("{p} (AWS_PROFILE)"),
+            (None, None) => "(default chain)".to_owned(),
+        };
         let ts = match self.timestream().endpoint() {
             Some(url) => format!("{url} (endpoint discovery off)"),
             None => format!(
@@ -63,13 +66,9 @@ impl AwsArgs {
                 config.region().map_or("<region>", |r| r.as_ref())
             ),
         };
-        let s3 = s
-            .s3_endpoint
-            .clone()
-            .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
-            .unwrap_or_else(|| "AWS default".to_owned());
-        format!(
+        let s3 = s.s3_endpoint().unwrap_or_else(|| "AWS default".to_owned());
+        Ok(format!(
             "region: {region}\nprofile: {profile}\ntimestream endpoint: {ts}\ns3 endpoint: {s3}\n"
-        )
+        ))
     }
 }

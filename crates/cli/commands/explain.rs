@@ -88,7 +88,7 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let aws = vargs.aws.settings();
     let found = if args.report.starts_with("s3://") {
         let rt = runtime()?;
-        let config = rt.block_on(tsload_runner::aws::sdk_config(&aws));
+        let config = rt.block_on(tsload_runner::aws::sdk_config(&aws))?;
         let s3 = tsload_runner::aws::s3_client(&config, &aws);
         read_report(&rt, Some(&s3), &args.report)?
     } else {

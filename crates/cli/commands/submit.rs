@@ -220,13 +220,13 @@ pub(crate) async fn connect(
     printer: &Printer,
 ) -> Result<(SdkApi, aws_sdk_s3::Client), Fatal> {
     if aws.verbose {
-        printer.err(&aws.describe().await);
+        printer.err(&aws.describe().await?);
     }
     let api = SdkApi::connect(&aws.timestream())
         .await
         .map_err(|e| Fatal(e.to_string()))?;
     let s = aws.settings();
-    let config = tsload_runner::aws::sdk_config(&s).await;
+    let config = tsload_runner::aws::sdk_config(&s).await?;
     Ok((api, tsload_runner::aws::s3_client(&config, &s)))
 }
 

@@ -523,7 +523,7 @@ fn validate(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     };
     let aws = args.aws.settings();
     if args.aws.verbose {
-        let settings = super::submit::runtime()?.block_on(args.aws.describe());
+        let settings = super::submit::runtime()?.block_on(args.aws.describe())?;
         printer.err(&settings);
     }
     let dialect = dialect(args, &loaded)?;

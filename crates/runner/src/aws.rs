@@ -1,7 +1,14 @@
 //! AWS settings as the AWS CLI has them: the default credential chain,
-//! `--profile`, `--region`, `--endpoint-url` and the per-service variables
-//! (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`), which
-//! aws-config reads itself.
+//! `--profile`, `--region`, `--endpoint-url` and the endpoint variables
+//! (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`, then
+//! `AWS_ENDPOINT_URL` for every service).
+//!
+//! `--profile` wins over credentials in the environment, as with the AWS
+//! CLI: aws-config's default chain reads `AWS_ACCESS_KEY_ID` before any
+//! profile, so a named profile gets its own credentials provider. A profile
+//! named by `--profile` or `AWS_PROFILE` must exist, or the command stops
+//! before its first call (the chain would otherwise fall through to other
+//! credentials, or blame the instance metadata service).
 
 use aws_config::BehaviorVersion;
 
@@ -16,17 +23,106 @@ pub struct AwsSettings {
     pub s3_endpoint: Option<String>,
 }
 
+impl AwsSettings {
+    /// The S3 endpoint override in force: `--s3-endpoint-url`, then
+    /// `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`.
+    pub fn s3_endpoint(&self) -> Option<String> {
+        endpoint_override(self.s3_endpoint.as_deref(), "AWS_ENDPOINT_URL_S3")
+    }
+
+    /// The profile in force: `--profile`, then `AWS_PROFILE`.
+    pub fn profile_name(&self) -> Option<String> {
+        self.profile.clone().or_else(|| env_value("AWS_PROFILE"))
+    }
+}
+
+/// An endpoint given on the command line, else in the service's variable,
+/// else in `AWS_ENDPOINT_URL` (empty values count as unset).
+pub(crate) fn endpoint_override(flag: Option<&str>, service_var: &str) -> Option<String> {
+    flag.map(str::to_owned)
+        .filter(|s| !s.is_empty())
+        .or_else(|| env_value(service_var))
+        .or_else(|| env_value("AWS_ENDPOINT_URL"))
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+/// The AWS configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The named profile is in neither file.
+    #[error(
+        "the config profile `{name}` could not be found (named by {source_of}); the profiles in \
+         the AWS config and credentials files are: {known}"
+    )]
+    NoSuchProfile {
+        /// The profile.
+        name: String,
+        /// `--profile` or `AWS_PROFILE`.
+        source_of: &'static str,
+        /// The profiles that exist, or `(none)`.
+        known: String,
+    },
+    /// The files could not be read or parsed.
+    #[error("cannot read the AWS config files: {0}")]
+    Files(String),
+}
+
 /// Loads the shared SDK configuration (credentials are resolved lazily, on
-/// the first call that needs them).
-pub async fn sdk_config(settings: &AwsSettings) -> aws_config::SdkConfig {
+/// the first call that needs them). Fails when the profile named by
+/// `--profile` or `AWS_PROFILE` does not exist.
+pub async fn sdk_config(settings: &AwsSettings) -> Result<aws_config::SdkConfig, ConfigError> {
+    if let Some(name) = settings.profile_name() {
+        let source_of = if settings.profile.is_some() {
+            "--profile"
+        } else {
+            "AWS_PROFILE"
+        };
+        check_profile(&name, source_of).await?;
+    }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &settings.profile {
-        loader = loader.profile_name(p);
+        loader = loader.profile_name(p).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     if let Some(r) = &settings.region {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }
-    loader.load().await
+    Ok(loader.load().await)
+}
+
+/// Refuses a profile that neither `~/.aws/config` nor `~/.aws/credentials`
+/// (or the files `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` name)
+/// defines.
+async fn check_profile(name: &str, source_of: &'static str) -> Result<(), ConfigError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        None,
+    )
+    .await
+    .map_err(|e| ConfigError::Files(error_chain(&e)))?;
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = set.profiles().collect();
+    known.sort_unstable();
+    Err(ConfigError::NoSuchProfile {
+        name: name.to_owned(),
+        source_of,
+        known: if known.is_empty() {
+            "(none)".to_owned()
+        } else {
+            known.join(", ")
+        },
+    })
 }
 
 /// Whether an endpoint is a local S3-compatible server, which needs
@@ -38,14 +134,10 @@ pub fn is_local_endpoint(url: &str) -> bool {
 }
 
 /// An S3 client for `settings`: path-style addressing when the endpoint is
-/// overridden to a local server (`--endpoint-url` or `AWS_ENDPOINT_URL_S3`).
+/// overridden to a local server ([`AwsSettings::s3_endpoint`]).
 pub fn s3_client(config: &aws_config::SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Client {
     let mut b = aws_sdk_s3::config::Builder::from(config);
-    let endpoint = settings
-        .s3_endpoint
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok());
-    if let Some(url) = &endpoint {
+    if let Some(url) = &settings.s3_endpoint() {
         b = b.endpoint_url(url);
         if is_local_endpoint(url) {
             b = b.force_path_style(true);

@@ -54,9 +54,9 @@ impl S3Source {
     pub fn new(settings: &AwsSettings) -> io::Result<Self> {
         let rt = Self::runtime()?;
         let client = rt.block_on(async {
-            let config = sdk_config(settings).await;
-            s3_client(&config, settings)
-        });
+            let config = sdk_config(settings).await.map_err(io::Error::other)?;
+            Ok::<_, io::Error>(s3_client(&config, settings))
+        })?;
         Ok(Self {
             rt,
             client,

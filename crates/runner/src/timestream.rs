@@ -24,12 +24,14 @@ pub struct TimestreamSettings {
 }
 
 impl TimestreamSettings {
-    /// The endpoint override in force, if any.
+    /// The endpoint override in force, if any: `--endpoint-url`, then
+    /// `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`, then `AWS_ENDPOINT_URL`.
+    /// Endpoint discovery is off whenever there is one.
     pub fn endpoint(&self) -> Option<String> {
-        self.endpoint_url
-            .clone()
-            .or_else(|| std::env::var("AWS_ENDPOINT_URL_TIMESTREAM_WRITE").ok())
-            .filter(|s| !s.is_empty())
+        crate::aws::endpoint_override(
+            self.endpoint_url.as_deref(),
+            "AWS_ENDPOINT_URL_TIMESTREAM_WRITE",
+        )
     }
 }
 
@@ -72,6 +74,11 @@ pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20)
 pub async fn client(settings: &TimestreamSettings) -> Result<tsw::Client, TimestreamError> {
     let config = sdk_config(&settings.aws)
         .await
+        .map_err(|e| TimestreamError {
+            operation: "configuration",
+            message: e.to_string(),
+            code: None,
+        })?
         .into_builder()
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
