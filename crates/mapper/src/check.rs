@@ -1016,11 +1016,16 @@ impl<'p> ChunkChecker<'p> {
                 Err(f) => Err((&rules::BIGINT_INVALID, Some(f))),
             },
             ScalarType::Boolean => match value::parse_boolean(b) {
-                Ok((v, exact)) => {
-                    if !exact {
+                Ok((v, spelling)) => {
+                    let warn = match spelling {
+                        value::Spelling::Exact => None,
+                        value::Spelling::Case => Some(&rules::BOOLEAN_CASE),
+                        value::Spelling::Short => Some(&rules::BOOLEAN_SHORT),
+                    };
+                    if let Some(rule) = warn {
                         self.note_at(
                             rec,
-                            Finding::new(&rules::BOOLEAN_CASE, rec.position())
+                            Finding::new(rule, rec.position())
                                 .field(slot.field)
                                 .slot(si),
                             Some(b),

@@ -100,9 +100,6 @@ fn value_hint(rule: &Rule, fault: Option<Fault>, ty: &str) -> String {
         Some(Fault::Overflow) => {
             "BIGINT holds -9223372036854775808..9223372036854775807; map the column as DOUBLE for larger numbers".to_owned()
         }
-        Some(Fault::NumericBoolean) => {
-            "write `true` or `false`, or map the column as BIGINT".to_owned()
-        }
         _ => format!("write a {ty} value, or leave the cell empty to omit the measure"),
     }
 }
@@ -285,6 +282,14 @@ pub(crate) fn render(plan: &Plan, file: &str, f: &Finding, files: &[String]) -> 
                 shown(v)
             ),
             Some("write `true` or `false` in lower case".into()),
+        ),
+        "R041" => (
+            format!(
+                "{c}, {measure}: BOOLEAN {} is counted as {} by tsload, but only `true` and `false` are known to work",
+                shown(v),
+                v.is_some_and(|v| matches!(v, "1" | "t" | "T"))
+            ),
+            Some("write `true` or `false`".into()),
         ),
         "R016" => (
             format!(

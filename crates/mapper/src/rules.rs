@@ -180,6 +180,14 @@ rule!(
     "a BOOLEAN value is `true`/`false` in another letter case; accepted, undocumented"
 );
 rule!(
+    BOOLEAN_SHORT,
+    "R041",
+    "boolean-short",
+    Warning,
+    Inf,
+    "a BOOLEAN value is `1`/`0` or `t`/`f`; counted as true/false, undocumented (the service may reject it)"
+);
+rule!(
     VARCHAR_TOO_LONG,
     "R016",
     "varchar-too-long",
@@ -396,6 +404,7 @@ pub static RULES: &[&Rule] = &[
     &MEASURE_NAME_VALUE_PREFIX,
     &MEASURE_NAME_IS_DIMENSION,
     &ROW_TOO_SHORT,
+    &BOOLEAN_SHORT,
     &DUPLICATE_KEY,
     &COLUMN_NEVER_PARSES,
 ];

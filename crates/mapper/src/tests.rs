@@ -465,10 +465,20 @@ fn r014_r015_boolean() {
         &multi_row(&[(5, "1")]),
         &multi_row(&[(5, "TRUE")]),
         &multi_row(&[(5, "False")]),
+        &multi_row(&[(5, "f")]),
     ]);
-    assert_eq!(codes(&res), ["R014", "R014", "R015", "R015"]);
-    assert_eq!(res.counters.parse_failures, 2);
-    assert_eq!(res.counters.records_ingested, 2);
+    // `1`/`0`, `t`/`f`: undocumented, warned and counted [INF] (spec §3).
+    assert_eq!(codes(&res), ["R014", "R041", "R015", "R015", "R041"]);
+    assert_eq!(res.counters.parse_failures, 1);
+    assert_eq!(res.counters.records_ingested, 4);
+    assert!(res.diagnostics[1].rule.evidence.is_inferred());
+    assert!(
+        res.diagnostics[1]
+            .message
+            .contains("BOOLEAN `1` is counted as true"),
+        "{}",
+        res.diagnostics[1].message
+    );
     let w = &res.diagnostics[2];
     assert_eq!(w.severity, Severity::Warning);
     assert!(w.rule.evidence.is_inferred());

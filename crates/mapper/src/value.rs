@@ -36,9 +36,7 @@ pub(crate) enum Fault {
     NaN,
     /// `Infinity`/`inf` in any case, with or without a sign.
     Infinite,
-    /// `1`/`0` for a BOOLEAN.
-    NumericBoolean,
-    /// Another word for a BOOLEAN (`yes`, `t`, …).
+    /// Another word for a BOOLEAN (`yes`, `on`, …).
     NotBoolean,
 }
 
@@ -57,7 +55,6 @@ impl Fault {
             Self::Overflow => "it is out of range",
             Self::NaN => "NaN cannot be written",
             Self::Infinite => "infinite values cannot be written",
-            Self::NumericBoolean => "it is a number",
             Self::NotBoolean => "it is not a truth value",
         }
     }
@@ -532,16 +529,29 @@ fn double_fault(b: &[u8]) -> Fault {
     Fault::NotNumber
 }
 
-/// A parsed BOOLEAN: the value, and whether the spelling was exact.
+/// How a BOOLEAN was written (spec §3: `true`/`false` accepted; case
+/// variants and `1/0`/`t/f` undocumented, warned \[INF\]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spelling {
+    /// `true` or `false`.
+    Exact,
+    /// `TRUE`, `False`, …
+    Case,
+    /// `1`/`0`, `t`/`f` (either case).
+    Short,
+}
+
+/// A parsed BOOLEAN: the value, and how it was spelled.
 #[inline]
-pub(crate) fn parse_boolean(b: &[u8]) -> Result<(bool, bool), Fault> {
+pub(crate) fn parse_boolean(b: &[u8]) -> Result<(bool, Spelling), Fault> {
     match b {
-        b"true" => Ok((true, true)),
-        b"false" => Ok((false, true)),
-        _ if b.eq_ignore_ascii_case(b"true") => Ok((true, false)),
-        _ if b.eq_ignore_ascii_case(b"false") => Ok((false, false)),
+        b"true" => Ok((true, Spelling::Exact)),
+        b"false" => Ok((false, Spelling::Exact)),
+        b"1" | b"t" | b"T" => Ok((true, Spelling::Short)),
+        b"0" | b"f" | b"F" => Ok((false, Spelling::Short)),
+        _ if b.eq_ignore_ascii_case(b"true") => Ok((true, Spelling::Case)),
+        _ if b.eq_ignore_ascii_case(b"false") => Ok((false, Spelling::Case)),
         _ if has_edge_space(b) => Err(Fault::Whitespace),
-        b"1" | b"0" => Err(Fault::NumericBoolean),
         _ => Err(Fault::NotBoolean),
     }
 }
@@ -671,13 +681,17 @@ mod tests {
 
     #[test]
     fn boolean() {
-        assert_eq!(parse_boolean(b"true"), Ok((true, true)));
-        assert_eq!(parse_boolean(b"false"), Ok((false, true)));
-        assert_eq!(parse_boolean(b"TRUE"), Ok((true, false)));
-        assert_eq!(parse_boolean(b"False"), Ok((false, false)));
-        assert_eq!(parse_boolean(b"1"), Err(Fault::NumericBoolean));
+        assert_eq!(parse_boolean(b"true"), Ok((true, Spelling::Exact)));
+        assert_eq!(parse_boolean(b"false"), Ok((false, Spelling::Exact)));
+        assert_eq!(parse_boolean(b"TRUE"), Ok((true, Spelling::Case)));
+        assert_eq!(parse_boolean(b"False"), Ok((false, Spelling::Case)));
+        assert_eq!(parse_boolean(b"1"), Ok((true, Spelling::Short)));
+        assert_eq!(parse_boolean(b"0"), Ok((false, Spelling::Short)));
+        assert_eq!(parse_boolean(b"t"), Ok((true, Spelling::Short)));
+        assert_eq!(parse_boolean(b"F"), Ok((false, Spelling::Short)));
         assert_eq!(parse_boolean(b"yes-ish"), Err(Fault::NotBoolean));
-        assert_eq!(parse_boolean(b"t"), Err(Fault::NotBoolean));
+        assert_eq!(parse_boolean(b"2"), Err(Fault::NotBoolean));
+        assert_eq!(parse_boolean(b"tru"), Err(Fault::NotBoolean));
         assert_eq!(parse_boolean(b" true"), Err(Fault::Whitespace));
     }
 
