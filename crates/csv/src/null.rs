@@ -21,8 +21,9 @@ pub enum NullKind {
 ///
 /// - The test applies to the field as [`crate::Record::field`] returns it:
 ///   unquoted, unescaped and, with `TrimWhiteSpace`, **trimmed first**. So
-///   with `NullValue` `" "` (the documented example) and trimming on, a
-///   blank field is null through the empty-field rule.
+///   with a blank `NullValue` (`" "`, the documented example) and trimming
+///   on, the trimmed field is empty, and an empty unquoted field is then
+///   that `NullValue` ([`NullKind::NullValue`]): nothing else could match.
 /// - An **unquoted** field equal to `NullValue` is null.
 /// - An **unquoted empty** field is null ([`NullKind::Empty`]), whether or
 ///   not `NullValue` is set.
@@ -46,6 +47,8 @@ pub enum NullKind {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NullMatcher {
     value: Option<Box<[u8]>>,
+    /// A blank `NullValue` with `TrimWhiteSpace`: empty fields match it.
+    blank: bool,
 }
 
 impl NullMatcher {
@@ -56,6 +59,11 @@ impl NullMatcher {
                 .null_value
                 .as_ref()
                 .map(|v| v.as_bytes().to_vec().into_boxed_slice()),
+            blank: dialect.trim
+                && dialect
+                    .null_value
+                    .as_ref()
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_whitespace())),
         }
     }
 
@@ -72,7 +80,11 @@ impl NullMatcher {
         if quoted {
             None
         } else if field.is_empty() {
-            Some(NullKind::Empty)
+            Some(if self.blank {
+                NullKind::NullValue
+            } else {
+                NullKind::Empty
+            })
         } else if self.value.as_deref() == Some(field) {
             Some(NullKind::NullValue)
         } else {
@@ -83,5 +95,25 @@ impl NullMatcher {
     /// The configured `NullValue`, if any.
     pub fn value(&self) -> Option<&[u8]> {
         self.value.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_null_value_matches_empty_fields_only_when_trimming() {
+        let blank = |trim| CsvDialect {
+            null_value: Some(" ".into()),
+            trim,
+            ..CsvDialect::default()
+        };
+        let trimmed = NullMatcher::new(&blank(true));
+        assert_eq!(trimmed.classify(b"", false), Some(NullKind::NullValue));
+        assert_eq!(trimmed.classify(b"", true), None);
+        let raw = NullMatcher::new(&blank(false));
+        assert_eq!(raw.classify(b"", false), Some(NullKind::Empty));
+        assert_eq!(raw.classify(b" ", false), Some(NullKind::NullValue));
     }
 }

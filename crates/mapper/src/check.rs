@@ -19,6 +19,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use foldhash::fast::FixedState;
+use tsload_csv::NullKind;
 use tsload_csv::record::{FieldSpan, Position, Record};
 use tsload_model::diag::{Rule, Severity};
 use tsload_model::effective::ScalarType;
@@ -987,8 +988,8 @@ impl<'p> ChunkChecker<'p> {
         let plan = self.plan;
         let slot = &plan.slots[si];
         let b = rec.field(slot.field as usize);
-        if plan.is_null(b, rec.is_quoted(slot.field as usize)) {
-            if b.is_empty() {
+        if let Some(kind) = plan.nulls.classify(b, rec.is_quoted(slot.field as usize)) {
+            if kind == NullKind::Empty {
                 // An empty field read as null: undocumented, so said [INF].
                 self.note_at(
                     rec,

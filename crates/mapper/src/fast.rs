@@ -220,7 +220,7 @@ impl FastPlan {
         made: &mut [Made],
         parsed: &mut [u64],
     ) -> Option<Plain> {
-        let null = plan.null_value.as_deref();
+        let null = plan.null_value();
         let unit_nanos = plan.time_unit.nanos();
         let tf = plan.time_field as usize;
         let tb = rec.field(tf);

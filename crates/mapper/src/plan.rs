@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use tsload_csv::{NullKind, NullMatcher};
 use tsload_model::diag::{ColumnNo, Diagnostic, Location, truncate_value};
 use tsload_model::effective::{
     Attribute, CsvDialect, DataModel, MeasureName, Measures, MixedKind, ScalarType, TimeUnit,
@@ -225,7 +226,9 @@ pub struct Plan {
     pub(crate) specs: Vec<RecordSpec>,
     pub(crate) all_specs: Vec<u32>,
     pub(crate) selector: Selector,
-    pub(crate) null_value: Option<Box<[u8]>>,
+    /// Which cells are null: the reader's rules (`NullValue`, empty
+    /// fields, a blank `NullValue` with trimming).
+    pub(crate) nulls: NullMatcher,
     pub(crate) window: Window,
     pub(crate) required_unmapped: bool,
     pub(crate) min_fields: usize,
@@ -591,7 +594,7 @@ impl Plan {
             slots,
             specs,
             selector,
-            null_value: dialect.null_value.as_ref().map(|n| n.as_bytes().into()),
+            nulls: NullMatcher::new(dialect),
             window: Window::from_context(ctx),
             required_unmapped,
             min_fields,
@@ -634,23 +637,29 @@ impl Plan {
             .map_or_else(String::new, |h| truncate_value(h))
     }
 
-    /// Whether a cell is null, as the CSV reader decides it (tsload-csv
-    /// `NullMatcher`, \[INF\]): an **unquoted** field that is empty
+    /// Whether a cell is null, as the CSV reader decides it
+    /// ([`NullMatcher`], \[INF\]): an **unquoted** field that is empty
     /// (batchload-spec §2.5 item 7) or equal to `NullValue`. A quoted field
     /// is never null: `""` is an empty string, `"NULL"` the text `NULL`.
     #[inline]
     pub(crate) fn is_null(&self, b: &[u8], quoted: bool) -> bool {
-        !quoted && (b.is_empty() || self.null_value.as_deref() == Some(b))
+        self.nulls.is_null(b, quoted)
     }
 
-    /// Whether a dimension cell is null: only an unquoted field equal to
+    /// Whether a dimension cell is null: only an unquoted field that is the
     /// `NullValue`. An empty dimension value is not left out but rejected
     /// ([`rules::DIMENSION_EMPTY`]): WriteRecords refused empty dimension
     /// values (\[3P\] batchload-spec §3), and the benchmark generator
     /// injects them as defects.
     #[inline]
     pub(crate) fn is_null_dimension(&self, b: &[u8], quoted: bool) -> bool {
-        !quoted && !b.is_empty() && self.null_value.as_deref() == Some(b)
+        self.nulls.classify(b, quoted) == Some(NullKind::NullValue)
+    }
+
+    /// The configured `NullValue`, if any.
+    #[inline]
+    pub(crate) fn null_value(&self) -> Option<&[u8]> {
+        self.nulls.value()
     }
 
     /// The specs a `MeasureNameColumn` value selects (binary search, no

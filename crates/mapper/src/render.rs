@@ -29,7 +29,7 @@ fn col(plan: &Plan, field: Option<u32>) -> String {
 }
 
 fn null_word(plan: &Plan, v: Option<&str>) -> String {
-    match (v, plan.null_value.as_deref()) {
+    match (v, plan.null_value()) {
         (Some(v), Some(n)) if !v.is_empty() && v.as_bytes() == n => {
             format!("null (`NullValue` `{v}`)")
         }

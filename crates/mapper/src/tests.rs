@@ -566,6 +566,32 @@ fn r020_null_dimension_is_left_out() {
     assert_eq!(recs[0].dimensions.len(), 1);
 }
 
+/// A blank `NullValue` (`" "`, the documented example) with
+/// `TrimWhiteSpace`: the reader trims the cell to nothing, which is then
+/// that `NullValue`: a null dimension (R020) and a null measure, not an
+/// empty dimension (R024) and an empty-field null (C019) with a hint to set
+/// the `NullValue` that is set.
+#[test]
+fn a_blank_null_value_with_trimming_matches_blank_cells() {
+    let dialect = CsvDialect {
+        null_value: Some(" ".into()),
+        trim: true,
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &dialect);
+    let res = h.run(&[&multi_row(&[(2, ""), (3, "")])]);
+    assert_eq!(codes(&res), ["R020"]);
+    assert_eq!(res.counters.records_ingested, 1);
+    // Without trimming, a blank NullValue matches only the blank cell.
+    let untrimmed = CsvDialect {
+        null_value: Some(" ".into()),
+        ..CsvDialect::default()
+    };
+    let h = H::with(MULTI, MULTI_HEADER, &ctx(), &untrimmed);
+    let res = h.run(&[&multi_row(&[(2, " ")]), &multi_row(&[(2, "")])]);
+    assert_eq!(codes(&res), ["R020", "R024"]);
+}
+
 #[test]
 fn r024_empty_dimension_is_rejected() {
     let h = H::new(MULTI, MULTI_HEADER);
