@@ -1093,3 +1093,33 @@ fn denied_warnings_are_not_called_clean() {
         "{text}"
     );
 }
+
+/// Blank lines before the header: the service reads the first line as the
+/// header [INF], finds none of the mapped columns and fails the file; a
+/// clean prediction would be wrong.
+#[test]
+fn blank_lines_before_the_header_fail_the_file() {
+    let (_dir, data) = hosts_csv(
+        "\n\ntime,region,hostname,cpu,mem,requests,healthy,status\n\
+         1715000000250,us-east-1,web-01,1,1,1,true,OK\n",
+    );
+    let task = "fixtures/valid/multi-measure-hosts/task.json";
+    let (code, v) = json(&["validate", task, data.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["ProgressReport"]["FileFailures"], 1, "{v}");
+    assert_eq!(v["ProgressReport"]["RecordsIngested"], 0, "{v}");
+    let rule = &v["rules"][0];
+    assert_eq!((&rule["code"], &rule["evidence"]), (&"C022".into(), &"INF".into()), "{v}");
+    assert!(
+        rule["examples"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the header is on line 3, after 2 blank lines;"),
+        "{v}"
+    );
+    assert_eq!(
+        v["files"][0]["errors"][0]["reason"],
+        "The first line of the file, read as the header, is blank.",
+        "{v}"
+    );
+}

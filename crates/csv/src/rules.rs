@@ -201,6 +201,17 @@ pub static ESCAPE_OUTSIDE_QUOTES: Rule = Rule {
     summary: "an unquoted field contains the escape character, which is kept as data (escapes are applied inside quotes only); whether the service applies it there is undocumented",
 };
 
+/// The file starts with blank lines: the service takes the first line as
+/// the header (\[INF\], batchload-spec §2.5 item 4; "a file contains
+/// headers" \[DOC\]), which is then empty, and the file fails.
+pub static BLANK_BEFORE_HEADER: Rule = Rule {
+    code: "C022",
+    slug: "blank-before-header",
+    severity: Severity::Error,
+    evidence: Evidence::Inf,
+    summary: "the first line is blank; the service reads the first line as the header, so the file fails",
+};
+
 /// Every rule of this crate, in code order.
 pub static RULES: &[&Rule] = &[
     &UTF8_BOM,
@@ -224,6 +235,7 @@ pub static RULES: &[&Rule] = &[
     &EMPTY_FIELD_NULL,
     &BLANK_LINES,
     &ESCAPE_OUTSIDE_QUOTES,
+    &BLANK_BEFORE_HEADER,
 ];
 
 #[cfg(test)]

@@ -205,6 +205,8 @@ fn file_failure_reason(rule: &tsload_model::Rule) -> &'static str {
         "The file starts with a byte order mark (BOM); batch load expects UTF-8 without one."
     } else if std::ptr::eq(rule, &raw const c::EMPTY_INPUT) {
         "The file is empty: it has no header."
+    } else if std::ptr::eq(rule, &raw const c::BLANK_BEFORE_HEADER) {
+        "The first line of the file, read as the header, is blank."
     } else {
         "The file could not be read."
     }
@@ -464,6 +466,29 @@ impl<'a> Pipeline<'a> {
             .with_hint(
                 "remove the first three bytes (`EF BB BF`), e.g. save as \"CSV UTF-8\" without BOM",
             );
+            notes.insert(0, d);
+            return Ok(Start::Failed(Box::new(failure(input, notes, size))));
+        }
+        if header.position.line > 1 {
+            // The reader skipped blank lines to the first record; the
+            // service would not [INF].
+            let blank = header.position.line - 1;
+            let d = Diagnostic::new(
+                &tsload_csv::rules::BLANK_BEFORE_HEADER,
+                Location::Data {
+                    line: 1,
+                    byte: 0,
+                    record: 0,
+                    field: None,
+                    column: None,
+                },
+                format!(
+                    "the header is on line {}, after {blank} blank line{}; the service reads the first line as the header, so it would find none of the mapped columns",
+                    header.position.line,
+                    if blank == 1 { "" } else { "s" }
+                ),
+            )
+            .with_hint("remove the blank lines before the header");
             notes.insert(0, d);
             return Ok(Start::Failed(Box::new(failure(input, notes, size))));
         }
