@@ -250,7 +250,37 @@ fn submit_uploads_creates_polls_and_succeeds() {
             .iter()
             .all(|u| u["action"] == "skipped")
     );
+    assert_eq!(v["tasks"][0]["created_before_this_run"], false, "{v}");
     assert_eq!(env.tasks(), 1);
+
+    // A rerun long after (the task's clock moved back an hour) says that
+    // it follows the earlier run's task and loads nothing new...
+    env.server
+        .emulator()
+        .store()
+        .read(|c| {
+            c.execute(
+                "UPDATE batch_load_tasks SET creation_time = creation_time - 3600",
+                [],
+            )
+        })
+        .unwrap();
+    let (code, out, _) = env.submit(&[&a, &b], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("note: task {id} was created at "))
+            && out.contains("by an earlier run of this task and data (the same ClientToken)")
+            && out.contains("nothing new was loaded by this run"),
+        "{out}"
+    );
+    assert_eq!(env.tasks(), 1);
+    // ... and `--new-task` creates another task for the same data.
+    let (code, out, json) = env.submit(&[&a, &b], &["--format", "json", "--new-task"]);
+    assert_eq!(code, 0, "{out}");
+    let v = json.unwrap();
+    assert_ne!(v["tasks"][0]["TaskId"], id.as_str(), "{v}");
+    assert_eq!(v["tasks"][0]["created_before_this_run"], false, "{v}");
+    assert_eq!(env.tasks(), 2);
 }
 
 #[test]

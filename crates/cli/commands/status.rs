@@ -42,6 +42,12 @@ fn status(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             .await
             .map_err(|e| Fatal(e.to_string()))
     })?;
+    // As `wait` and the README's table: a task that FAILED is exit 1; one
+    // still running, stopped or succeeded is 0.
+    let exit = match d.task_status {
+        Some(BatchLoadStatus::Failed) => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    };
     match args.format {
         Format::Json => printer.json(&DescribeBatchLoadTaskResponse {
             batch_load_task_description: Some(d),
@@ -83,10 +89,10 @@ fn status(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
                 let _ = writeln!(s, "error message: {m}");
             }
             if d.task_status == Some(BatchLoadStatus::ProgressStopped) {
-                let _ = writeln!(s, "resume it with `tsload resume {}`", args.task_id);
+                let _ = writeln!(s, "{}", super::submit::resume_hint(&args.task_id, &d));
             }
             printer.out(&s);
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(exit)
 }

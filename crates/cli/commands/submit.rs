@@ -107,6 +107,11 @@ pub(crate) struct Args {
     /// Return once the tasks are created.
     #[arg(long)]
     pub(crate) no_wait: bool,
+    /// Create new tasks even when the same task and data were submitted
+    /// before: a fresh ClientToken instead of the one derived from them
+    /// (which makes a rerun follow the task it created).
+    #[arg(long)]
+    pub(crate) new_task: bool,
     /// Output format of the result on stdout.
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: Format,
@@ -405,6 +410,10 @@ pub(crate) struct TaskProgress<'a> {
     bars: Option<indicatif::MultiProgress>,
     state: Mutex<TaskState>,
     expected_rows: Option<u64>,
+    /// When this run started creating tasks (seconds since the epoch), to
+    /// tell a task it created from one an earlier run created with the
+    /// same ClientToken.
+    since: Option<f64>,
 }
 
 #[derive(Default)]
@@ -426,7 +435,15 @@ impl<'a> TaskProgress<'a> {
             bars,
             state: Mutex::new(TaskState::default()),
             expected_rows,
+            since: None,
         }
+    }
+
+    /// Notes, at a task's first description, when an earlier run created it
+    /// ([`created_before`] `since`).
+    pub(crate) fn created_since(mut self, since: f64) -> Self {
+        self.since = Some(since);
+        self
     }
 
     /// Tasks created so far, in part order.
@@ -488,6 +505,10 @@ impl Observer for TaskProgress<'_> {
             )),
             Event::Status(d) => {
                 let id = d.task_id.clone().unwrap_or_default();
+                let first = !state.tasks.iter().any(|t| t.0 == id);
+                if first && self.since.is_some_and(|since| created_before(d, since)) {
+                    self.printer.note(&earlier_note(&id, d));
+                }
                 let i = self.bar(&mut state, &id);
                 let status = d.task_status.clone();
                 let p = d.progress_report.unwrap_or_default();
@@ -567,6 +588,47 @@ pub(crate) fn progress_lines(d: &BatchLoadTaskDescription) -> String {
         let _ = writeln!(s, "  {k:<24}{v:>12}");
     }
     s
+}
+
+/// How far the service's clock may be behind ours before a task's
+/// `CreationTime` says an earlier run created it.
+const CLOCK_SKEW_S: f64 = 10.0;
+
+/// Whether the task described by `d` was created before `since` (seconds
+/// since the epoch, taken before this run's first `CreateBatchLoadTask`):
+/// the service answered with the task the same ClientToken created then.
+pub(crate) fn created_before(d: &BatchLoadTaskDescription, since: f64) -> bool {
+    d.creation_time
+        .is_some_and(|created| created < since - CLOCK_SKEW_S)
+}
+
+/// What to say of a task an earlier run created.
+fn earlier_note(id: &str, d: &BatchLoadTaskDescription) -> String {
+    format!(
+        "task {id} was created at {} by an earlier run of this task and data (the same ClientToken), \
+         or this machine's clock is ahead: this run follows that task and loads nothing new; \
+         `--new-task` creates a new one",
+        time(d.creation_time)
+    )
+}
+
+/// What can be done with a task in `PROGRESS_STOPPED`: resume it while
+/// `ResumableUntil` is ahead (or unknown), else submit the load again.
+pub(crate) fn resume_hint(id: &str, d: &BatchLoadTaskDescription) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |t| t.as_secs_f64());
+    match d.resumable_until {
+        Some(until) if until <= now => format!(
+            "it can no longer be resumed: ResumableUntil passed at {}; submit the load again (`tsload submit … --new-task`)",
+            time(Some(until))
+        ),
+        Some(until) => format!(
+            "resume it with `tsload resume {id}` (until {})",
+            time(Some(until))
+        ),
+        None => format!("resume it with `tsload resume {id}`"),
+    }
 }
 
 /// An epoch time as RFC 3339 (UTC, seconds).
@@ -728,12 +790,8 @@ pub(crate) fn finished_text(
         let _ = writeln!(s, "  resumed {} time(s)", f.resumes);
     }
     if let Outcome::Stopped { reason } = &f.outcome {
-        let _ = writeln!(
-            s,
-            "  left in PROGRESS_STOPPED: {reason}; resumable until {}",
-            time(d.resumable_until)
-        );
-        let _ = writeln!(s, "  resume it with `tsload resume {}`", f.task_id);
+        let _ = writeln!(s, "  left in PROGRESS_STOPPED: {reason}");
+        let _ = writeln!(s, "  {}", resume_hint(&f.task_id, d));
     }
     if let Some(m) = &d.error_message {
         let _ = writeln!(s, "  error message: {m}");
@@ -801,6 +859,12 @@ fn submit(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         )));
     }
     let req = &loaded.request;
+    if args.new_task && req.client_token.is_some() {
+        return Err(Fatal(format!(
+            "`--new-task` asks for a fresh ClientToken, but `{}` sets its own `ClientToken`; drop one of them",
+            args.task.display()
+        )));
+    }
     let db = req.target_database_name.clone().unwrap_or_default();
     let table = req.target_table_name.clone().unwrap_or_default();
     let source = req
@@ -1046,6 +1110,7 @@ fn requests(
     loaded: &tsload_model::Loaded,
     prefixes: &[String],
     fingerprints: &[Vec<Fingerprint>],
+    new_task: bool,
 ) -> Vec<CreateBatchLoadTaskRequest> {
     let user_token = loaded.request.client_token.clone();
     prefixes
@@ -1064,6 +1129,7 @@ fn requests(
                 // The task's own token: kept for a single task; each part
                 // of a split gets its own, derived from it.
                 Some(t) if prefixes.len() == 1 => Some(t.clone()),
+                _ if new_task => Some(token::fresh_client_token(&r, fps)),
                 _ => Some(token::client_token(&r, fps)),
             };
             r
@@ -1201,7 +1267,7 @@ fn submit_checked(
             ],
         )
     };
-    let reqs = requests(&pre.loaded, &prefixes, &fingerprints);
+    let reqs = requests(&pre.loaded, &prefixes, &fingerprints, args.new_task);
     let jobs: Vec<Job> = reqs
         .iter()
         .enumerate()
@@ -1210,11 +1276,15 @@ fn submit_checked(
             request: Box::new(request.clone()),
         })
         .collect();
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
     let observer = TaskProgress::new(
         printer,
         args.quiet,
         (prefixes.len() == 1).then_some(pre.rows),
-    );
+    )
+    .created_since(since);
     let result = rt
         .block_on(run_jobs(api, jobs, &poll, !args.no_wait, &observer))
         .map_err(|e| Fatal(e.to_string()));
@@ -1358,6 +1428,7 @@ fn submit_checked(
             "uploads": uploads_json,
             "tasks": finished.iter().zip(&per_task).map(|(f, (ex, err))| {
                 let mut v = finished_json(f, ex, err.as_deref());
+                v["created_before_this_run"] = created_before(&f.description, since).into();
                 if let Some(p) = f.part {
                     v["prefix"] = serde_json::json!(prefixes[p]);
                     v["ClientToken"] = serde_json::json!(reqs[p].client_token);
@@ -1374,6 +1445,13 @@ fn submit_checked(
                     f.part = None;
                 }
                 s.push_str(&finished_text(&f, ex, err.as_deref()));
+                if created_before(&f.description, since) {
+                    let _ = writeln!(
+                        s,
+                        "  created at {} by an earlier run (the same ClientToken): nothing new was loaded by this run",
+                        time(f.description.creation_time)
+                    );
+                }
             }
             let ok = finished
                 .iter()

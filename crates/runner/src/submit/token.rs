@@ -55,6 +55,21 @@ pub fn client_token(request: &CreateBatchLoadTaskRequest, inputs: &[Fingerprint]
     format!("tsload1-{}", &digest[..56])
 }
 
+/// A token no earlier run has used (`submit --new-task`): the derived
+/// token plus the time, the process id and a counter, so that the service
+/// creates a new task for the same request and data.
+pub fn fresh_client_token(request: &CreateBatchLoadTaskRequest, inputs: &[Fingerprint]) -> String {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut h = Sha256::new();
+    h.update(client_token(request, inputs).as_bytes());
+    h.update(format!("\nnew {nanos} {} {call}", std::process::id()).as_bytes());
+    format!("tsload1-{}", &hex(&h.finalize())[..56])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +80,16 @@ mod tests {
             size: 10,
             checksum: sum.into(),
         }
+    }
+
+    #[test]
+    fn fresh_tokens_differ_from_the_derived_one_and_each_other() {
+        let req = CreateBatchLoadTaskRequest::default();
+        let derived = client_token(&req, &[fp("p/a.csv", "1")]);
+        let a = fresh_client_token(&req, &[fp("p/a.csv", "1")]);
+        let b = fresh_client_token(&req, &[fp("p/a.csv", "1")]);
+        assert_eq!((a.len(), &a[..8]), (64, "tsload1-"));
+        assert!(a != derived && b != derived && a != b);
     }
 
     #[test]
