@@ -224,6 +224,13 @@ fn submit_uploads_creates_polls_and_succeeds() {
         .unwrap();
     let l: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(l["BatchLoadTasks"][0]["TaskId"], id.as_str());
+    // The service's shape: its member order, no `null` for what it omits.
+    let raw = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        raw.starts_with("{\n  \"BatchLoadTasks\": [\n    {\n      \"TaskId\": "),
+        "{raw}"
+    );
+    assert!(!raw.contains("null"), "{raw}");
     let o = env.cmd(&["list", "--status", "failed"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&o.stdout), "no batch load tasks\n");
 

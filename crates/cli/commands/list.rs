@@ -88,7 +88,16 @@ fn list(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             .then_with(|| a.task_id.cmp(&b.task_id))
     });
     match args.format {
-        Format::Json => printer.json(&serde_json::json!({ "BatchLoadTasks": tasks })),
+        Format::Json => {
+            // A struct, not a `json!` map: the members keep the service's
+            // order instead of being sorted.
+            #[derive(serde::Serialize)]
+            struct Listed<'a> {
+                #[serde(rename = "BatchLoadTasks")]
+                tasks: &'a [tsload_runner::submit::api::TaskSummary],
+            }
+            printer.json(&Listed { tasks: &tasks });
+        }
         Format::Human => {
             use std::fmt::Write as _;
             let mut s = String::new();

@@ -19,14 +19,20 @@ pub struct TaskSummary {
     /// Its status.
     pub task_status: BatchLoadStatus,
     /// Target database.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_name: Option<String>,
     /// Target table.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub table_name: Option<String>,
     /// When it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<f64>,
     /// When it last changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated_time: Option<f64>,
-    /// Until when a stopped task can be resumed.
+    /// Until when a stopped task can be resumed (absent, as in the
+    /// service's answer, when it cannot be).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resumable_until: Option<f64>,
 }
 
@@ -238,12 +244,15 @@ impl ApiError {
                  wait for running tasks (`tsload list --status IN_PROGRESS`) or ask AWS for a higher quota"
             ),
             ErrorKind::Throttling => format!(
-                "{op}{about}: throttled by the service after retries: {msg}\n  hint: other clients share the account's rate (5 Describe/List and 1 Create per second [DOC: LIMITS]); try again later"
+                "{op}{about}: throttled by the service after retries: {msg}\n  hint: other clients share the account's rate (5 Describe/List and 1 Create per second for the Timestream API [DOC: LIMITS]; that batch-load calls count against them is inferred [INF]); try again later"
             ),
             ErrorKind::Conflict => format!("{op}{about}: conflict: {msg}"),
-            ErrorKind::InternalServer => {
-                format!("{op}{about}: the service failed (InternalServerException): {msg}")
-            }
+            ErrorKind::InternalServer => match &self.code {
+                Some(code) => format!("{op}{about}: the service failed ({code}): {msg}"),
+                None => format!(
+                    "{op}{about}: the endpoint failed: {msg}\n  hint: the answer carries no Timestream error; check that the endpoint is a Timestream Write endpoint"
+                ),
+            },
             ErrorKind::InvalidEndpoint => format!(
                 "{op}{about}: invalid endpoint: {msg}\n  hint: against AWS leave the endpoint unset so discovery picks the cell endpoint"
             ),

@@ -416,7 +416,7 @@ where
             resource: None,
         };
     }
-    let message = crate::aws::error_chain(e);
+    let mut message = crate::aws::error_chain(e);
     let status = e.raw_response().map(|r| r.status().as_u16());
     let kind = match e {
         SdkError::DispatchFailure(_)
@@ -425,6 +425,9 @@ where
         _ if status.is_some_and(|s| s >= 500) => ErrorKind::InternalServer,
         _ => ErrorKind::Other,
     };
+    if let Some(s) = status {
+        message = format!("HTTP {s}: {message}");
+    }
     ApiError::new(operation, kind, message)
 }
 
