@@ -347,6 +347,29 @@ fn zero_counts_are_usage_errors() {
     );
 }
 
+/// An endpoint that is not an http(s) URL with a host is a usage error,
+/// not a failed call with the SDK's request dump.
+#[test]
+fn endpoints_must_be_urls() {
+    for (args, message) in [
+        (
+            &["list", "--endpoint-url", "notaurl"][..],
+            "`notaurl` is not an http:// or https:// URL",
+        ),
+        (
+            &[
+                "status",
+                "0123456789ABCDEF0123456789ABCDEF",
+                "--s3-endpoint-url",
+                "http://",
+            ][..],
+            "`http://` has no host",
+        ),
+    ] {
+        usage_error(args, message);
+    }
+}
+
 /// An input given twice (stdin twice, a file also inside a given folder)
 /// is a usage error: its rows would be counted twice.
 #[test]

@@ -18,14 +18,30 @@ pub(crate) struct AwsArgs {
     pub(crate) region: Option<String>,
     /// Timestream Write endpoint (default: `AWS_ENDPOINT_URL_TIMESTREAM_WRITE`,
     /// then endpoint discovery); endpoint discovery is off when it is set.
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    #[arg(long, value_name = "URL", help_heading = "AWS", value_parser = endpoint_url)]
     pub(crate) endpoint_url: Option<String>,
-    /// S3 endpoint (default: `AWS_ENDPOINT_URL_S3`, then AWS).
-    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    /// S3 endpoint (default: `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`,
+    /// then AWS).
+    #[arg(long, value_name = "URL", help_heading = "AWS", value_parser = endpoint_url)]
     pub(crate) s3_endpoint_url: Option<String>,
     /// Print the effective region, profile and endpoints (never credentials).
     #[arg(long, short = 'v', help_heading = "AWS")]
     pub(crate) verbose: bool,
+}
+
+/// An endpoint URL: `http://` or `https://` and a host, as the SDK needs
+/// (anything else failed at the first call with the SDK's request dump).
+fn endpoint_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("`{s}` is not an http:// or https:// URL, e.g. http://127.0.0.1:8000")
+        })?;
+    if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
+        return Err(format!("`{s}` has no host, e.g. http://127.0.0.1:8000"));
+    }
+    Ok(s.to_owned())
 }
 
 impl AwsArgs {
