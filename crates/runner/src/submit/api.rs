@@ -285,6 +285,25 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_without_a_code_is_not_named_as_one() {
+        let e = ApiError::new(
+            "ListBatchLoadTasks",
+            ErrorKind::InternalServer,
+            "HTTP 501: unhandled error",
+        );
+        let text = e.describe();
+        assert!(!text.contains("InternalServerException"), "{text}");
+        assert!(text.contains("the endpoint failed: HTTP 501"), "{text}");
+        let mut coded = ApiError::new("ListBatchLoadTasks", ErrorKind::InternalServer, "boom");
+        coded.code = Some("InternalServerException".into());
+        assert!(
+            coded
+                .describe()
+                .contains("the service failed (InternalServerException): boom")
+        );
+    }
+
+    #[test]
     fn validation_names_the_member() {
         let e = ApiError::new(
             "CreateBatchLoadTask",
