@@ -1132,7 +1132,11 @@ fn blank_lines_before_the_header_fail_the_file() {
     assert_eq!(v["ProgressReport"]["FileFailures"], 1, "{v}");
     assert_eq!(v["ProgressReport"]["RecordsIngested"], 0, "{v}");
     let rule = &v["rules"][0];
-    assert_eq!((&rule["code"], &rule["evidence"]), (&"C022".into(), &"INF".into()), "{v}");
+    assert_eq!(
+        (&rule["code"], &rule["evidence"]),
+        (&"C022".into(), &"INF".into()),
+        "{v}"
+    );
     assert!(
         rule["examples"][0]["message"]
             .as_str()
@@ -1145,4 +1149,17 @@ fn blank_lines_before_the_header_fail_the_file() {
         "The first line of the file, read as the header, is blank.",
         "{v}"
     );
+}
+
+/// A line break in a name or value from the data is shown escaped in the
+/// human summary, so that each entry keeps its line.
+#[test]
+fn line_breaks_from_the_data_stay_on_one_line() {
+    let (_dir, data) = hosts_csv(
+        "time,region,hostname,cpu,mem,requests,healthy,status,\"ex\ntra\"\n\
+         1715000000250,us-east-1,web-01,1,1,1,maybe,OK,1\n",
+    );
+    let text = validate_hosts(&data);
+    assert!(text.contains("`ex\\u{a}tra`"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("tra")), "{text}");
 }

@@ -265,7 +265,7 @@ pub(crate) fn evidence_label(e: Evidence) -> &'static str {
 pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
     use std::fmt::Write as _;
 
-    let file = escape_controls(d.file.as_deref().unwrap_or("tsload"));
+    let file = escape_line(d.file.as_deref().unwrap_or("tsload"));
     let (sev_style, sev) = match d.severity {
         Severity::Error => (ERROR, "error"),
         Severity::Warning => (WARNING, "warning"),
@@ -279,7 +279,7 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
         out,
         "{BOLD}{place}{BOLD:#}: {sev_style}{sev}[{}]{sev_style:#}: {BOLD}{}{BOLD:#}",
         d.rule.code,
-        escape_controls(&d.message)
+        escape_line(&d.message)
     );
     match &d.location {
         Location::Json { pointer, .. } => {
@@ -288,7 +288,7 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
             } else {
                 pointer
             };
-            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_controls(pointer));
+            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_line(pointer));
         }
         Location::Data {
             record,
@@ -307,17 +307,17 @@ pub(crate) fn render_human(d: &Diagnostic, out: &mut String) {
                 let _ = write!(at, " (`{c}`)");
             }
             let _ = write!(at, ", byte {byte}");
-            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_controls(&at));
+            let _ = writeln!(out, "  {DIM}at:{DIM:#} {}", escape_line(&at));
         }
         Location::Input => {}
     }
     if let Some(v) = &d.value
         && !matches!(d.location, Location::Json { .. })
     {
-        let _ = writeln!(out, "  {DIM}value:{DIM:#} `{}`", escape_controls(v));
+        let _ = writeln!(out, "  {DIM}value:{DIM:#} `{}`", escape_line(v));
     }
     if let Some(h) = &d.hint {
-        let _ = writeln!(out, "  {HINT}hint:{HINT:#} {}", escape_controls(h));
+        let _ = writeln!(out, "  {HINT}hint:{HINT:#} {}", escape_line(h));
     }
     let ev_style = if d.rule.evidence.is_inferred() {
         INFERRED

@@ -827,13 +827,12 @@ impl<'a> Summary<'a> {
     }
 
     pub(crate) fn human(&self) -> String {
-        use crate::printer::{
-            BOLD, ERROR, INFERRED, WARNING, count, escape_controls as esc, plural,
-        };
+        use crate::printer::{BOLD, ERROR, INFERRED, WARNING, count, escape_line as esc, plural};
         use std::fmt::Write as _;
         use tsload_model::{Evidence, Severity};
         // Text from the user (file and column names, values, messages
-        // quoting them) is escaped: the stream only strips the styles.
+        // quoting them) is escaped, line breaks too, so that each entry keeps
+        // its line: the stream only strips the styles.
         let mut s = String::new();
         let c = self.v.totals.counters;
         let n = self.v.files.len();
