@@ -316,8 +316,14 @@ fn header_location(field: Option<usize>, header: &[String]) -> Location {
 /// Jaro-Winkler similarity cannot reach 0.85 (Jaro is at most
 /// `(2 + |w|/|h|) / 3`, the prefix bonus at most `0.4 * (1 - jaro)`), and
 /// comparing with a name of megabytes (a hostile header) costs seconds.
+/// `s` in Unicode normalization form C (composed accents).
+fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    s.nfc().collect()
+}
+
 fn closest<'h>(want: &str, header: &'h [String]) -> Option<&'h str> {
-    let norm = |s: &str| s.trim().to_lowercase().replace(['-', ' '], "_");
+    let norm = |s: &str| nfc(s).trim().to_lowercase().replace(['-', ' '], "_");
     let w = norm(want);
     // In characters, with slack for case mappings that change the length;
     // a name of more than 4 bytes per allowed character is out at once.
@@ -389,6 +395,14 @@ impl Plan {
                     )
                     .with_value(col);
                     d = match closest(col, &header) {
+                        Some(h) if nfc(h) == nfc(col) => d.with_hint(format!(
+                            "the header's {} is the same text in another Unicode form (accents \
+                             composed or decomposed: {} against {} bytes); names match byte for \
+                             byte: write both in the same form (NFC, composed, is usual)",
+                            show_bytes(h),
+                            h.len(),
+                            col.len()
+                        )),
                         Some(h) => d.with_hint(format!(
                             "did you mean {}? Header names match exactly, case and spaces included",
                             show_bytes(h)
@@ -743,6 +757,23 @@ mod tests {
         let e = compile(&["a", "b"], &CheckContext::default()).unwrap_err();
         assert_eq!(e.len(), 3);
         assert_eq!(e[2].hint.as_deref(), Some("the header has: `a`, `b`"));
+        // The same letters in another Unicode form: said, since the names
+        // look alike.
+        let mut m = model();
+        m.dimensions[0].source_column = "h\u{e9}".into();
+        let decomposed = Plan::compile(
+            &m,
+            &CsvDialect::default(),
+            &["time", "he\u{301}", "cpu"],
+            &CheckContext::default(),
+        )
+        .unwrap_err();
+        let hint = decomposed[0].hint.as_deref().unwrap();
+        assert!(
+            hint.starts_with("the header's `he\u{301}` is the same text in another Unicode form")
+                && hint.contains("4 against 3 bytes"),
+            "{hint}"
+        );
     }
 
     #[test]
