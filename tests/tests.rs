@@ -6,6 +6,9 @@ mod check;
 /// `tsload emulate`: the binary on a free port, driven through the AWS SDK, stopped by signals.
 mod emulator;
 
+/// `tsload explain`: agreement by reason, and malformed `lineRanges` named in warnings.
+mod explain;
+
 /// Hostile inputs and outputs: exit 1 or 2 naming the input, no panic, no hang, no partial file.
 mod hostile;
 

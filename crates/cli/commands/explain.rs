@@ -2,13 +2,19 @@
 //! a service error report mapped back to the rows of the input (local
 //! files, or the task's S3 prefix without inputs), re-checked with the
 //! local validator, with the likely cause per range.
+//!
+//! A report entry tsload cannot read as a range (not two positive integers
+//! in order) is named in a warning, before the explanation and in the
+//! JSON's `warnings`, and makes the exit code 1: the explanation is
+//! incomplete, though nothing crashed.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use tsload_runner::input::Input;
-use tsload_runner::submit::plan;
+use tsload_runner::submit::{plan, report};
 
-use super::submit::{explain_reports, explanation_text, read_report, resolve_local, runtime};
+use super::submit::{explain_reports, explanation_text, resolve_local, runtime};
 use super::validate::{self as v, Fatal};
 use crate::aws::AwsArgs;
 use crate::cli::Format;
@@ -86,15 +92,14 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Err(Err(fatal)) => return Err(fatal),
     };
     let aws = vargs.aws.settings();
-    let found = if args.report.starts_with("s3://") {
-        let rt = runtime()?;
+    let rt = runtime()?;
+    let client = if args.report.starts_with("s3://") {
         let config = rt.block_on(tsload_runner::aws::sdk_config(&aws))?;
-        let s3 = tsload_runner::aws::s3_client(&config, &aws);
-        read_report(&rt, Some(&s3), &args.report)?
+        Some(tsload_runner::aws::s3_client(&config, &aws))
     } else {
-        let rt = runtime()?;
-        read_report(&rt, None, &args.report)?
+        None
     };
+    let (found, warnings) = rt.block_on(report::read(client.as_ref(), &args.report))?;
     let dialect = v::dialect(&vargs, &loaded)?;
     let (model, _) = v::data_model(&loaded, &aws)?;
     let ctx = v::context(&vargs, &loaded)?;
@@ -131,9 +136,22 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             "version": 1,
             "command": "explain",
             "report": found.url,
+            "warnings": warnings,
             "explanation": e,
         })),
-        Format::Human => printer.out(&explanation_text(e)),
+        Format::Human => {
+            let mut s = String::new();
+            for w in &warnings {
+                let _ = writeln!(s, "warning: {w}");
+            }
+            s.push_str(&explanation_text(e));
+            printer.out(&s);
+        }
     }
-    Ok(ExitStatus::Success)
+    // Entries left unexplained: the input (the report) has errors.
+    Ok(if warnings.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
 }

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tsload_model::wire::{BatchLoadStatus, BatchLoadTaskDescription, CreateBatchLoadTaskRequest};
-use tsload_runner::error_report::ErrorReport;
 use tsload_runner::input::{self, Input};
 use tsload_runner::submit::api::{ApiError, BatchLoadApi, ErrorKind, TableSpec};
 use tsload_runner::submit::explain::{Agreement, Explanation};
@@ -1462,26 +1461,4 @@ fn submit_checked(
         }
     }
     Ok(status_of(&finished))
-}
-
-/// Reads a report file given on the command line (a path or `s3://` URL).
-pub(crate) fn read_report(
-    rt: &tokio::runtime::Runtime,
-    s3: Option<&aws_sdk_s3::Client>,
-    path: &str,
-) -> Result<FoundReport, Fatal> {
-    if let Some(rest) = path.strip_prefix("s3://") {
-        let (bucket, key) = rest
-            .split_once('/')
-            .ok_or_else(|| Fatal(format!("`{path}`: give s3://bucket/key")))?;
-        let s3 = s3.ok_or_else(|| Fatal("no S3 client".into()))?;
-        return Ok(rt.block_on(report::fetch_one(s3, bucket, key))?);
-    }
-    let bytes = std::fs::read(path).map_err(|e| Fatal(format!("cannot read `{path}`: {e}")))?;
-    let r: ErrorReport = report::parse(&bytes)
-        .map_err(|e| Fatal(format!("`{path}` is not an error report: {e}")))?;
-    Ok(FoundReport {
-        url: path.to_owned(),
-        report: r,
-    })
 }

@@ -8,10 +8,20 @@
 //! to an input by the caller (the S3 key, or a local file uploaded to that
 //! key, or one with the same name) [INF: whether `fileName` is the key or
 //! the base name is undocumented].
+//!
+//! The local check *agrees* with a range only when one of its findings on
+//! those lines has the service's reason: the reason a finding's rule is
+//! reported under ([`service_reason`], the one mapping of rules to reasons),
+//! compared without case and a final period. Other findings on the lines
+//! are named as such and never called agreement. Whatever rests on matching
+//! the range to lines is marked inferred, since the numbering is.
 
 use std::io::{BufRead, BufReader};
 
 use serde::Serialize;
+use tsload_mapper::ReasonLines;
+use tsload_mapper::rules::service_reason;
+use tsload_model::Diagnostic;
 use tsload_model::diag::{Evidence, Location, Severity};
 
 use crate::error_report::ErrorReport;
@@ -62,8 +72,11 @@ pub struct Row {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Agreement {
-    /// Local findings in the range.
+    /// A local finding on these lines has the service's reason.
     Agrees,
+    /// Local findings on these lines, none with the service's reason: the
+    /// local check does not predict it.
+    OtherFindings,
     /// No local findings: the cause is something only the service sees.
     LocalClean,
     /// The input was not available locally.
@@ -90,7 +103,9 @@ pub struct RangeExplanation {
     pub agreement: Agreement,
     /// The likely cause, for people.
     pub likely_cause: String,
-    /// Whether the cause rests on inference.
+    /// Whether the cause rests on inference: on the numbering of
+    /// `lineRanges` (every cause that matches the range to lines) or on an
+    /// inferred rule.
     pub inferred: bool,
 }
 
@@ -187,6 +202,111 @@ fn service_side_cause(reason: &str) -> String {
     }
 }
 
+/// Whether the service's `reason` is the sentence `local` (a
+/// [`service_reason`]): the same without case, surrounding spaces and a
+/// final period.
+fn same_reason(reason: &str, local: &str) -> bool {
+    fn bare(s: &str) -> &str {
+        s.trim().trim_end_matches('.').trim_end()
+    }
+    bare(reason).eq_ignore_ascii_case(bare(local))
+}
+
+/// How many of the local failed rows `e` are on `lines`.
+fn rows_in(e: &ReasonLines, lines: [u64; 2]) -> u64 {
+    e.line_ranges
+        .iter()
+        .map(|r| {
+            let lo = r[0].max(lines[0]);
+            let hi = r[1].min(lines[1]);
+            if lo <= hi { hi - lo + 1 } else { 0 }
+        })
+        .sum()
+}
+
+/// The distinct rule codes of `findings`, in order, joined.
+fn codes(findings: &[&Diagnostic]) -> String {
+    let mut codes: Vec<&'static str> = Vec::new();
+    for d in findings {
+        if !codes.contains(&d.rule.code) {
+            codes.push(d.rule.code);
+        }
+    }
+    codes.join(", ")
+}
+
+/// The cause of a range inside the input, from the local findings on its
+/// `lines` (`in_range`) and the local failed-row ranges (`local`, which
+/// count rows past the diagnostics cap too): agreement only with a finding
+/// of the same reason.
+fn local_cause(
+    reason: &str,
+    in_range: &[&Diagnostic],
+    local: &[ReasonLines],
+    lines: [u64; 2],
+    finding_count: u64,
+) -> (Agreement, String, bool) {
+    let rows_of = |e: &ReasonLines| rows_in(e, lines);
+    let (same, other): (Vec<&Diagnostic>, Vec<&Diagnostic>) = in_range
+        .iter()
+        .partition(|d| service_reason(d.rule).is_some_and(|s| same_reason(reason, s)));
+    let same_rows: u64 = local
+        .iter()
+        .filter(|e| same_reason(reason, e.reason))
+        .map(rows_of)
+        .sum();
+    let other_reasons: Vec<&str> = local
+        .iter()
+        .filter(|e| !same_reason(reason, e.reason) && rows_of(e) > 0)
+        .map(|e| e.reason)
+        .collect();
+    // Matching a range to findings rests on the numbering of `lineRanges`
+    // (spec §6.1 [INF]) as soon as a finding is placed on a line.
+    let on_lines = |ds: &[&Diagnostic]| {
+        ds.iter()
+            .any(|d| matches!(d.location, Location::Data { .. }) || d.rule.evidence.is_inferred())
+    };
+    let count = if finding_count > 1 {
+        format!(", {finding_count} findings in these lines")
+    } else {
+        String::new()
+    };
+    if let Some(first) = same.first() {
+        let also = if other.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it also found other problems on these lines ({})",
+                codes(&other)
+            )
+        };
+        let cause = format!(
+            "the local check agrees: {} ({}){count}{also}",
+            first.rule.summary,
+            codes(&same)
+        );
+        (Agreement::Agrees, cause, on_lines(in_range))
+    } else if same_rows > 0 {
+        let cause = format!("the local check agrees: {reason} ({same_rows} rows)");
+        (Agreement::Agrees, cause, true)
+    } else if let Some(first) = other.first() {
+        let cause = format!(
+            "the local check found other problems on these lines: {} ({}){count}; it does not predict this reason",
+            first.rule.summary,
+            codes(&other)
+        );
+        (Agreement::OtherFindings, cause, on_lines(in_range))
+    } else if !other_reasons.is_empty() {
+        let cause = format!(
+            "the local check found other problems on these lines: {}; it does not predict this reason",
+            other_reasons.join(" ")
+        );
+        (Agreement::OtherFindings, cause, true)
+    } else {
+        (Agreement::LocalClean, service_side_cause(reason), true)
+    }
+}
+
 fn explain_file(
     file_name: &str,
     errors: &[crate::error_report::FileError],
@@ -207,7 +327,7 @@ fn explain_file(
         .zip(shown.iter_mut())
         .map(|(([a, b], reason), rows)| {
             let inside = |line: u64| line >= *a && line <= *b;
-            let in_range: Vec<&tsload_model::Diagnostic> = result
+            let in_range: Vec<&Diagnostic> = result
                 .diagnostics
                 .iter()
                 .filter(|d| match d.location {
@@ -217,16 +337,7 @@ fn explain_file(
                 })
                 .collect();
             // Failed rows the cap did not keep as diagnostics still count.
-            let local_lines: u64 = result
-                .errors
-                .iter()
-                .flat_map(|e| e.line_ranges.iter())
-                .map(|r| {
-                    let lo = r[0].max(*a);
-                    let hi = r[1].min(*b);
-                    if lo <= hi { hi - lo + 1 } else { 0 }
-                })
-                .sum();
+            let local_lines: u64 = result.errors.iter().map(|e| rows_in(e, [*a, *b])).sum();
             let finding_count = (in_range.len() as u64).max(local_lines);
             let findings: Vec<Finding> = in_range
                 .iter()
@@ -263,40 +374,8 @@ fn explain_file(
                     ),
                     true,
                 )
-            } else if let Some(first) = in_range.first() {
-                let mut codes: Vec<&'static str> = Vec::new();
-                for d in &in_range {
-                    if !codes.contains(&d.rule.code) {
-                        codes.push(d.rule.code);
-                    }
-                }
-                (
-                    Agreement::Agrees,
-                    format!(
-                        "the local check agrees: {} ({}){}",
-                        first.rule.summary,
-                        codes.join(", "),
-                        if finding_count > 1 {
-                            format!(", {finding_count} findings in these lines")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    in_range.iter().any(|d| d.rule.evidence.is_inferred()),
-                )
-            } else if local_lines > 0 {
-                let local = result
-                    .errors
-                    .iter()
-                    .find(|e| e.line_ranges.iter().any(|r| r[0].max(*a) <= r[1].min(*b)))
-                    .map_or("", |e| e.reason);
-                (
-                    Agreement::Agrees,
-                    format!("the local check agrees: {local} ({local_lines} rows)"),
-                    false,
-                )
             } else {
-                (Agreement::LocalClean, service_side_cause(reason), true)
+                local_cause(reason, &in_range, &result.errors, [*a, *b], finding_count)
             };
             RangeExplanation {
                 reason: (*reason).to_owned(),
@@ -385,26 +464,38 @@ mod tests {
     use crate::error_report::{FileError, FileErrors};
     use crate::validate::{LocalOpener, Options};
 
-    #[test]
-    fn ranges_map_to_rows_and_local_findings() {
+    const NOW_MS: i64 = 1_700_000_000_000;
+    const WINDOW: &str =
+        "The record timestamp is outside the time range of the data ingestion window.";
+    const DOUBLE: &str = "A measure value cannot be converted to DOUBLE.";
+    const BIGINT: &str = "A measure value cannot be converted to BIGINT.";
+
+    fn error(reason: &str, line_ranges: &[[u64; 2]]) -> FileError {
+        FileError {
+            reason: reason.into(),
+            line_ranges: line_ranges.to_vec(),
+        }
+    }
+
+    /// `report` explained against `rows` (after a `host,time,cpu,mem`
+    /// header, `{now}` the reference time) as the input `loads/a.csv`, with
+    /// `host` a dimension, `cpu` DOUBLE and `mem` BIGINT.
+    fn explained(rows: &str, file_errors: Vec<FileErrors>) -> Explanation {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
-        let now_ms = 1_700_000_000_000i64;
-        std::fs::write(
-            &path,
-            format!("host,time,cpu\nh1,{now_ms},1\nh2,{now_ms},x\nh3,{now_ms},y\nh4,{now_ms},2\n"),
-        )
-        .unwrap();
+        let rows = rows.replace("{now}", &NOW_MS.to_string());
+        std::fs::write(&path, format!("host,time,cpu,mem\n{rows}")).unwrap();
         let text = r#"{"TimeColumn": "time", "DimensionMappings": [{"SourceColumn": "host"}],
           "MultiMeasureMappings": {"TargetMultiMeasureName": "m",
-            "MultiMeasureAttributeMappings": [{"SourceColumn": "cpu", "MeasureValueType": "DOUBLE"}]}}"#;
+            "MultiMeasureAttributeMappings": [{"SourceColumn": "cpu", "MeasureValueType": "DOUBLE"},
+              {"SourceColumn": "mem", "MeasureValueType": "BIGINT"}]}}"#;
         let loaded = tsload_model::load(text, "m.json").unwrap();
         let model = DataModel::from_wire(loaded.data_model().unwrap()).unwrap();
         let dialect = CsvDialect::from_wire(None).unwrap();
         let options = Options {
             threads: 1,
             context: CheckContext {
-                reference_time_ns: now_ms * 1_000_000,
+                reference_time_ns: NOW_MS * 1_000_000,
                 max_findings: 10_000,
                 ..CheckContext::default()
             },
@@ -414,33 +505,7 @@ mod tests {
         let report = ErrorReport {
             task_id: "T".into(),
             task_errors: vec![],
-            file_errors: vec![
-                FileErrors {
-                    file_name: "loads/a.csv".into(),
-                    errors: vec![
-                        FileError {
-                            reason: "Could not parse".into(),
-                            line_ranges: vec![[3, 4]],
-                        },
-                        FileError {
-                            reason: "The record timestamp is outside the time range of the data ingestion window.".into(),
-                            line_ranges: vec![[5, 5]],
-                        },
-                        // Not lines of this input: the file has 5.
-                        FileError {
-                            reason: "r".into(),
-                            line_ranges: vec![[6, 9], [0, 0]],
-                        },
-                    ],
-                },
-                FileErrors {
-                    file_name: "loads/missing.csv".into(),
-                    errors: vec![FileError {
-                        reason: "r".into(),
-                        line_ranges: vec![[2, 2]],
-                    }],
-                },
-            ],
+            file_errors,
         };
         let file = path.clone();
         let resolve = move |name: &str| {
@@ -449,7 +514,33 @@ mod tests {
                 size: std::fs::metadata(&file).unwrap().len(),
             })
         };
-        let got = explain(&report, &pipeline, &LocalOpener, &resolve).unwrap();
+        explain(&report, &pipeline, &LocalOpener, &resolve).unwrap()
+    }
+
+    fn file(name: &str, errors: Vec<FileError>) -> FileErrors {
+        FileErrors {
+            file_name: name.into(),
+            errors,
+        }
+    }
+
+    #[test]
+    fn ranges_map_to_rows_and_local_findings() {
+        let got = explained(
+            "h1,{now},1,1\nh2,{now},x,1\nh3,{now},y,1\nh4,{now},2,1\n",
+            vec![
+                file(
+                    "loads/a.csv",
+                    vec![
+                        error(DOUBLE, &[[3, 4]]),
+                        error(WINDOW, &[[5, 5]]),
+                        // Not lines of this input: the file has 5.
+                        error("r", &[[6, 9], [0, 0]]),
+                    ],
+                ),
+                file("loads/missing.csv", vec![error("r", &[[2, 2]])]),
+            ],
+        );
         let first = &got.files[0];
         assert_eq!(first.ranges.len(), 4);
         let past = &first.ranges[2];
@@ -486,5 +577,76 @@ mod tests {
         assert!(window.inferred);
         assert_eq!(got.files[1].ranges[0].agreement, Agreement::NotChecked);
         assert!(got.files[1].note.is_some());
+    }
+
+    /// Findings on a range's lines agree only when their rule is reported
+    /// under the service's reason; other findings are named as such. Every
+    /// cause that matches lines is inferred, whatever the rule's evidence.
+    #[test]
+    fn only_a_finding_with_the_same_reason_agrees() {
+        // Line 3 and 6: an empty dimension (R024, evidence 3P); line 4: a
+        // DOUBLE that is text (R010); line 5: a BIGINT with decimals (R012).
+        let got = explained(
+            "h1,{now},1,1\n\"\",{now},1,1\nh3,{now},x,1\nh4,{now},1,2.5\n\"\",{now},1,1\n",
+            vec![file(
+                "loads/a.csv",
+                vec![
+                    error(WINDOW, &[[3, 3]]),
+                    error(BIGINT, &[[3, 5]]),
+                    error(DOUBLE, &[[5, 5]]),
+                    // Our sentence, in other case and without its period.
+                    error("a dimension value is EMPTY", &[[6, 6]]),
+                    error(DOUBLE, &[[2, 2]]),
+                ],
+            )],
+        );
+        let r = &got.files[0].ranges;
+        assert_eq!(r.len(), 5);
+        let window = &r[0];
+        assert_eq!(window.agreement, Agreement::OtherFindings);
+        assert_eq!(
+            window.likely_cause,
+            "the local check found other problems on these lines: a dimension value is empty; \
+             WriteRecords rejects empty dimension values (R024); it does not predict this reason"
+        );
+        assert!(window.inferred);
+        let bigint = &r[1];
+        assert_eq!(bigint.agreement, Agreement::Agrees);
+        assert_eq!(
+            bigint.likely_cause,
+            "the local check agrees: a BIGINT value is not an integer (decimals and exponents are \
+             not accepted) (R012), 3 findings in these lines; it also found other problems on \
+             these lines (R024, R010)"
+        );
+        assert!(bigint.inferred);
+        let double = &r[2];
+        assert_eq!(double.agreement, Agreement::OtherFindings, "{double:?}");
+        assert!(
+            double.likely_cause.contains("(R012)"),
+            "{}",
+            double.likely_cause
+        );
+        let empty = &r[3];
+        assert_eq!(empty.agreement, Agreement::Agrees);
+        assert_eq!(empty.findings[0].evidence, Evidence::ThirdParty);
+        assert!(empty.inferred, "the numbering of lineRanges is inferred");
+        assert_eq!(r[4].agreement, Agreement::LocalClean);
+    }
+
+    #[test]
+    fn reasons_compare_without_case_spaces_or_final_period() {
+        assert!(same_reason(
+            " A dimension value is empty ",
+            "A dimension value is empty."
+        ));
+        assert!(same_reason(
+            "a DIMENSION value is empty.",
+            "A dimension value is empty."
+        ));
+        assert!(!same_reason(
+            "A dimension value is",
+            "A dimension value is empty."
+        ));
+        assert!(!same_reason(WINDOW, DOUBLE));
     }
 }

@@ -13,8 +13,17 @@
 //! and reads every one found. The report's own layout is documented
 //! \[DOC: ERR\]; entries of `taskErrors` are read as strings or as objects
 //! with a `reason` (or `message`) member, since their shape is not \[INF\].
+//!
+//! Every reason of `fileErrors` is kept. A `lineRanges` entry that is not
+//! two positive integers in order is never dropped or rewritten in silence:
+//! [`parse`] names it, as written, in a [`RangeWarning`]. Only a
+//! reversed pair is still explained, as its normalised range, and its
+//! warning says so.
+
+use std::fmt;
 
 use aws_sdk_s3::Client;
+use serde::Serialize;
 use serde_json::Value;
 use tsload_model::wire::BatchLoadTaskDescription;
 
@@ -37,6 +46,14 @@ pub enum ReportError {
     /// S3 failed.
     #[error(transparent)]
     S3(#[from] UploadError),
+    /// A report given on the command line cannot be read.
+    #[error("cannot read `{location}`: {message}")]
+    Read {
+        /// The file or URL.
+        location: String,
+        /// Why.
+        message: String,
+    },
     /// The object is not a report.
     #[error("`{url}` is not an error report: {message}")]
     Parse {
@@ -85,8 +102,130 @@ fn reason_of(v: &Value) -> String {
     }
 }
 
-/// Reads a report, tolerating what the documentation leaves open.
-pub fn parse(bytes: &[u8]) -> Result<ErrorReport, String> {
+/// What is wrong with a `lineRanges` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RangeProblem {
+    /// The error entry has no `lineRanges`.
+    Missing,
+    /// `lineRanges` is not a list.
+    NotAList,
+    /// `lineRanges` is an empty list: the reason names no line.
+    Empty,
+    /// The entry is not a list of two entries.
+    NotAPair,
+    /// One of the two is not a positive integer (lines count from 1).
+    NotPositiveIntegers,
+    /// The first line is after the last.
+    Reversed,
+}
+
+/// A `lineRanges` entry of the report that is not two positive integers in
+/// order, or an error entry without ranges to explain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RangeWarning {
+    /// The file entry: its index in `fileErrors`, from 0.
+    pub file_entry: usize,
+    /// Its `fileName`.
+    pub file_name: String,
+    /// The reason the range belongs to.
+    pub reason: String,
+    /// The offending entry as written (compact JSON): a range, or the
+    /// whole `lineRanges` when that is not a list; `None` when missing.
+    pub range: Option<String>,
+    /// What is wrong with it.
+    pub problem: RangeProblem,
+    /// The range explained in its place (a reversed pair, in order);
+    /// `None`: the entry is not explained.
+    pub explained_as: Option<[u64; 2]>,
+}
+
+impl fmt::Display for RangeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`fileErrors[{}]` (`{}`), reason \"{}\": ",
+            self.file_entry, self.file_name, self.reason
+        )?;
+        let range = self.range.as_deref().unwrap_or_default();
+        let what = match self.problem {
+            RangeProblem::Missing => "it has no `lineRanges`".to_owned(),
+            RangeProblem::NotAList => format!("`lineRanges` is `{range}`, not a list of ranges"),
+            RangeProblem::Empty => "`lineRanges` is empty: no line to explain".to_owned(),
+            RangeProblem::NotAPair => format!("the range `{range}` is not a pair `[first, last]`"),
+            RangeProblem::NotPositiveIntegers => {
+                format!("the range `{range}` is not two positive integers (lines count from 1)")
+            }
+            RangeProblem::Reversed => format!("the range `{range}` is reversed"),
+        };
+        f.write_str(&what)?;
+        match self.explained_as {
+            Some([a, b]) => write!(f, "; it is explained as lines {a}-{b}"),
+            None if self.range.is_some() && self.problem != RangeProblem::Empty => {
+                f.write_str("; it is not explained")
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// A report read by [`parse`], with what it could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The report: every reason, with its readable ranges.
+    pub report: ErrorReport,
+    /// The ranges that are not two positive integers in order.
+    pub warnings: Vec<RangeWarning>,
+}
+
+/// The ranges of one error entry: pairs of positive integers in order, and
+/// a reversed pair in order; a warning for every other entry.
+fn line_ranges(
+    lines: Option<&Value>,
+    warn: &mut dyn FnMut(Option<String>, RangeProblem, Option<[u64; 2]>),
+) -> Vec<[u64; 2]> {
+    let entries = match lines {
+        None => {
+            warn(None, RangeProblem::Missing, None);
+            return Vec::new();
+        }
+        Some(Value::Array(a)) if a.is_empty() => {
+            warn(Some("[]".to_owned()), RangeProblem::Empty, None);
+            return Vec::new();
+        }
+        Some(Value::Array(a)) => a,
+        Some(other) => {
+            warn(Some(other.to_string()), RangeProblem::NotAList, None);
+            return Vec::new();
+        }
+    };
+    let line = |v: &Value| v.as_u64().filter(|n| *n > 0);
+    let mut out = Vec::with_capacity(entries.len());
+    for r in entries {
+        let problem = match r.as_array().map(Vec::as_slice) {
+            Some([a, b]) => match (line(a), line(b)) {
+                (Some(a), Some(b)) if a <= b => {
+                    out.push([a, b]);
+                    continue;
+                }
+                (Some(a), Some(b)) => {
+                    warn(Some(r.to_string()), RangeProblem::Reversed, Some([b, a]));
+                    out.push([b, a]);
+                    continue;
+                }
+                _ => RangeProblem::NotPositiveIntegers,
+            },
+            _ => RangeProblem::NotAPair,
+        };
+        warn(Some(r.to_string()), problem, None);
+    }
+    out
+}
+
+/// Reads a report, tolerating what the documentation leaves open: every
+/// reason is kept, and every range that is not two positive integers in
+/// order gets a [`RangeWarning`].
+pub fn parse(bytes: &[u8]) -> Result<Checked, String> {
     let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     let obj = value.as_object().ok_or("not a JSON object")?;
     if !obj.contains_key("fileErrors") && !obj.contains_key("taskErrors") {
@@ -104,43 +243,46 @@ pub fn parse(bytes: &[u8]) -> Result<ErrorReport, String> {
         })
         .unwrap_or_default();
     let mut file_errors = Vec::new();
-    for f in obj
+    let mut warnings = Vec::new();
+    for (file_entry, f) in obj
         .get("fileErrors")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
-        let errors = f
+        let file_name = f
+            .get("fileName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let mut errors = Vec::new();
+        for e in f
             .get("errors")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .map(|e| FileError {
-                reason: reason_of(e),
-                line_ranges: e
-                    .get("lineRanges")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|r| {
-                        let pair = r.as_array()?;
-                        let first = pair.first()?.as_u64()?;
-                        let last = pair.get(1).and_then(Value::as_u64).unwrap_or(first);
-                        Some([first.min(last), first.max(last)])
-                    })
-                    .collect(),
-            })
-            .collect();
-        file_errors.push(FileErrors {
-            file_name: f
-                .get("fileName")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            errors,
-        });
+        {
+            let reason = reason_of(e);
+            let line_ranges =
+                line_ranges(e.get("lineRanges"), &mut |range, problem, explained_as| {
+                    warnings.push(RangeWarning {
+                        file_entry,
+                        file_name: file_name.clone(),
+                        reason: reason.clone(),
+                        range,
+                        problem,
+                        explained_as,
+                    });
+                });
+            errors.push(FileError {
+                reason,
+                line_ranges,
+            });
+        }
+        file_errors.push(FileErrors { file_name, errors });
     }
-    Ok(ErrorReport {
+    let report = ErrorReport {
         task_id: obj
             .get("taskId")
             .and_then(Value::as_str)
@@ -148,7 +290,8 @@ pub fn parse(bytes: &[u8]) -> Result<ErrorReport, String> {
             .to_owned(),
         task_errors,
         file_errors,
-    })
+    };
+    Ok(Checked { report, warnings })
 }
 
 async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, UploadError> {
@@ -169,22 +312,50 @@ async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, Upload
     Ok(body.into_bytes().to_vec())
 }
 
-/// Reads the object at `s3://bucket/key` as a report.
-pub async fn fetch_one(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-) -> Result<FoundReport, ReportError> {
-    let url = format!("s3://{bucket}/{key}");
-    let bytes = get(client, bucket, key).await?;
-    let report = parse(&bytes).map_err(|message| ReportError::Parse {
+/// The report in `bytes`, read from `url`, and its warnings.
+fn found(url: String, bytes: &[u8]) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+    let checked = parse(bytes).map_err(|message| ReportError::Parse {
         url: url.clone(),
         message,
     })?;
-    Ok(FoundReport { url, report })
+    let report = checked.report;
+    Ok((FoundReport { url, report }, checked.warnings))
 }
 
-/// Finds and reads the reports of a task (empty when none is found).
+/// Reads the object at `s3://bucket/key` as a report, with its warnings.
+async fn fetch_one(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+    let bytes = get(client, bucket, key).await?;
+    found(format!("s3://{bucket}/{key}"), &bytes)
+}
+
+/// Reads the report at `location`, a local file or an `s3://bucket/key`
+/// URL (read with `client`), and the warnings of [`parse`].
+pub async fn read(
+    client: Option<&Client>,
+    location: &str,
+) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+    let unreadable = |message: &str| ReportError::Read {
+        location: location.to_owned(),
+        message: message.to_owned(),
+    };
+    let Some(rest) = location.strip_prefix("s3://") else {
+        let bytes = std::fs::read(location).map_err(|e| unreadable(&e.to_string()))?;
+        return found(location.to_owned(), &bytes);
+    };
+    let (bucket, key) = rest
+        .split_once('/')
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        .ok_or_else(|| unreadable("give s3://bucket/key"))?;
+    let client = client.ok_or_else(|| unreadable("no S3 client"))?;
+    fetch_one(client, bucket, key).await
+}
+
+/// Finds and reads the reports of a task (empty when none is found),
+/// without the warnings of [`parse`] ([`read`] keeps them).
 pub async fn fetch(
     client: &Client,
     description: &BatchLoadTaskDescription,
@@ -204,7 +375,7 @@ pub async fn fetch(
         .as_deref()
         .and_then(|m| url_in(m, report_bucket, prefix.as_deref()))
     {
-        return Ok(vec![fetch_one(client, &bucket, &key).await?]);
+        return Ok(vec![fetch_one(client, &bucket, &key).await?.0]);
     }
     let Some(loc) = loc else {
         return Ok(Vec::new());
@@ -215,7 +386,7 @@ pub async fn fetch(
     let mut out = Vec::new();
     for o in list(client, bucket, prefix.as_deref().unwrap_or_default()).await? {
         if o.key.contains(id.as_str()) && is_json(&o.key) {
-            out.push(fetch_one(client, bucket, &o.key).await?);
+            out.push(fetch_one(client, bucket, &o.key).await?.0);
         }
     }
     Ok(out)
@@ -274,15 +445,108 @@ mod tests {
           "fileErrors": [{"fileName": "example.csv", "errors": [{
             "reason": "The record timestamp is outside the time range of the data ingestion window.",
             "lineRanges": [[2, 3]]}]}]}"#;
-        let r = parse(doc).unwrap();
+        let Checked {
+            report: r,
+            warnings,
+        } = parse(doc).unwrap();
         assert_eq!(r.file_errors[0].errors[0].line_ranges, [[2, 3]]);
+        assert!(warnings.is_empty());
         let odd = br#"{"taskId": "X", "taskErrors": ["boom", {"message": "m"}],
-          "fileErrors": [{"fileName": "a", "errors": [{"reason": "r", "lineRanges": [[5], [9, 7]]}]}]}"#;
-        let r = parse(odd).unwrap();
+          "fileErrors": [{"fileName": "a", "errors": [{"reason": "r", "lineRanges": [[2, 2]]}]}]}"#;
+        let r = parse(odd).unwrap().report;
         assert_eq!(r.task_errors[0].reason, "boom");
         assert_eq!(r.task_errors[1].reason, "m");
-        assert_eq!(r.file_errors[0].errors[0].line_ranges, [[5, 5], [7, 9]]);
+        assert_eq!(r.file_errors[0].errors[0].line_ranges, [[2, 2]]);
         assert!(parse(b"{}").is_err());
         assert!(parse(b"[]").is_err());
+    }
+
+    /// Every reason is kept; a range that is not two positive integers in
+    /// order is named as written, and only a reversed pair is explained.
+    #[test]
+    fn malformed_ranges_are_named_never_dropped_or_rewritten() {
+        let text = br#"{"taskId": "X", "taskErrors": [], "fileErrors": [
+          {"fileName": "ok.csv", "errors": [{"reason": "fine", "lineRanges": [[2, 3]]}]},
+          {"fileName": "data.csv", "errors": [
+            {"reason": "negative", "lineRanges": [[-1, 0]]},
+            {"reason": "float", "lineRanges": [[2.0, 3], [4, 4]]},
+            {"reason": "three", "lineRanges": [[2, 3, 4]]},
+            {"reason": "one", "lineRanges": [[5]]},
+            {"reason": "reversed", "lineRanges": [[5, 3]]},
+            {"reason": "zero", "lineRanges": [[0, 2]]},
+            {"reason": "text", "lineRanges": ["2-3"]},
+            {"reason": "empty", "lineRanges": []},
+            {"reason": "scalar", "lineRanges": 7},
+            {"reason": "missing"}]}]}"#;
+        let Checked { report, warnings } = parse(text).unwrap();
+        let errors = &report.file_errors[1].errors;
+        let reasons: Vec<&str> = errors.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "negative", "float", "three", "one", "reversed", "zero", "text", "empty", "scalar",
+                "missing"
+            ]
+        );
+        let ranges: Vec<&[[u64; 2]]> = errors.iter().map(|e| e.line_ranges.as_slice()).collect();
+        let none: &[[u64; 2]] = &[];
+        assert_eq!(
+            ranges,
+            [
+                none,
+                &[[4, 4]],
+                none,
+                none,
+                &[[3, 5]],
+                none,
+                none,
+                none,
+                none,
+                none
+            ]
+        );
+        let got: Vec<_> = warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.file_entry,
+                    w.reason.as_str(),
+                    w.range.as_deref(),
+                    w.problem,
+                    w.explained_as,
+                )
+            })
+            .collect();
+        use RangeProblem::*;
+        assert_eq!(
+            got,
+            [
+                (1, "negative", Some("[-1,0]"), NotPositiveIntegers, None),
+                (1, "float", Some("[2.0,3]"), NotPositiveIntegers, None),
+                (1, "three", Some("[2,3,4]"), NotAPair, None),
+                (1, "one", Some("[5]"), NotAPair, None),
+                (1, "reversed", Some("[5,3]"), Reversed, Some([3, 5])),
+                (1, "zero", Some("[0,2]"), NotPositiveIntegers, None),
+                (1, "text", Some("\"2-3\""), NotAPair, None),
+                (1, "empty", Some("[]"), Empty, None),
+                (1, "scalar", Some("7"), NotAList, None),
+                (1, "missing", None, Missing, None),
+            ]
+        );
+        assert!(warnings.iter().all(|w| w.file_name == "data.csv"));
+        assert_eq!(
+            warnings[0].to_string(),
+            "`fileErrors[1]` (`data.csv`), reason \"negative\": the range `[-1,0]` is not two \
+             positive integers (lines count from 1); it is not explained"
+        );
+        assert_eq!(
+            warnings[4].to_string(),
+            "`fileErrors[1]` (`data.csv`), reason \"reversed\": the range `[5,3]` is reversed; \
+             it is explained as lines 3-5"
+        );
+        assert_eq!(
+            warnings[9].to_string(),
+            "`fileErrors[1]` (`data.csv`), reason \"missing\": it has no `lineRanges`"
+        );
     }
 }
