@@ -768,6 +768,55 @@ fn ctrl_c_detaches_and_prints_the_reattach_command() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", block(&o));
     assert_eq!(env.records(), 3);
+
+    // SIGTERM (a CI job's timeout) detaches too; with `--format json`,
+    // stdout says so and names the task.
+    // The same prefix again, with one more file: another task.
+    let more = env.write("3.csv", &[("h", t - 9, "1", "1")]);
+    let mut args: Vec<String> = vec!["submit".into(), TASK.into()];
+    args.extend(files.iter().chain([&more]).map(|p| p.display().to_string()));
+    args.extend(["--yes", "--poll-interval", "0.2", "--format", "json"].map(String::from));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = env
+        .cmd(&refs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
+    while env.tasks() < 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended early: {}",
+            block(&child.wait_with_output().unwrap())
+        );
+        assert!(std::time::Instant::now() < deadline, "no second task");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", block(&out));
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", block(&out)));
+    assert_eq!(
+        (&v["detached"], &v["ok"]),
+        (&true.into(), &false.into()),
+        "{v}"
+    );
+    let second = v["tasks"][0]["TaskId"].as_str().unwrap();
+    assert_ne!(second, id);
+    assert!(
+        v["reattach"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("tsload wait {second} --endpoint-url ")),
+        "{v}"
+    );
 }
 
 /// Throttling and server errors on a share of the calls are retried (the

@@ -557,7 +557,7 @@ pub(crate) fn reattach_hint(ids: &[String], aws: &AwsArgs) -> String {
     cmd
 }
 
-/// Runs `jobs`, detaching on Ctrl-C; `Ok(None)` when detached.
+/// Runs `jobs`, detaching on Ctrl-C or SIGTERM; `Ok(None)` when detached.
 pub(crate) async fn run_jobs(
     api: &SdkApi,
     jobs: Vec<Job>,
@@ -568,7 +568,49 @@ pub(crate) async fn run_jobs(
     let work = tsload_runner::submit::run::run(api, &SystemClock, jobs, options, wait, observer);
     tokio::select! {
         r = work => r.map(Some),
-        _ = tokio::signal::ctrl_c() => Ok(None),
+        () = interrupted() => Ok(None),
+    }
+}
+
+/// Resolves at Ctrl-C, or at SIGTERM (a CI job's timeout, `kill`): either
+/// detaches, with the command that re-attaches.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// After a detach: the note with the command that re-attaches, and with
+/// `--format json` a document saying so on stdout (the tasks go on).
+pub(crate) fn detached(
+    printer: &Printer,
+    format: Format,
+    command: &str,
+    ids: &[String],
+    aws: &crate::aws::AwsArgs,
+) {
+    let hint = reattach_hint(ids, aws);
+    printer.note(&format!(
+        "detached; the task(s) go on. Re-attach with: {hint}"
+    ));
+    if format == Format::Json {
+        printer.json(&serde_json::json!({
+            "version": 1,
+            "command": command,
+            "ok": false,
+            "detached": true,
+            "tasks": ids.iter().map(|id| serde_json::json!({"TaskId": id})).collect::<Vec<_>>(),
+            "reattach": hint,
+        }));
     }
 }
 
@@ -1293,10 +1335,7 @@ fn submit_checked(
     let result = match result {
         Ok(Some(r)) => r,
         Ok(None) => {
-            printer.note(&format!(
-                "detached; the task(s) go on. Re-attach with: {}",
-                reattach_hint(&ids, &args.aws)
-            ));
+            detached(printer, args.format, "submit", &ids, &args.aws);
             if created.len() < reqs.len() {
                 printer.note(
                     "some parts were not created yet: run the same `tsload submit` again to create them",

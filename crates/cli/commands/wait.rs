@@ -10,8 +10,8 @@ use tsload_runner::submit::report::{self, FoundReport};
 use tsload_runner::submit::run::{Job, Outcome};
 
 use super::submit::{
-    PollArgs, TaskProgress, connect, explain_reports, finished_json, finished_text, reattach_hint,
-    resolve_local, run_jobs, runtime, status_of,
+    PollArgs, TaskProgress, connect, explain_reports, finished_json, finished_text, resolve_local,
+    run_jobs, runtime, status_of,
 };
 use super::validate::{Fatal, Inputs};
 use crate::aws::AwsArgs;
@@ -40,10 +40,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     match wait(args, printer) {
         Ok(s) => s,
-        Err(Fatal(m)) => {
-            printer.error(&m);
-            ExitStatus::Error
-        }
+        Err(fatal) => fatal.report(printer, args.format, "wait"),
     }
 }
 
@@ -116,10 +113,7 @@ fn wait(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     let result = rt.block_on(run_jobs(&api, jobs, &poll, true, &observer));
     observer.finish();
     let Some(result) = result.map_err(|e| Fatal(e.to_string()))? else {
-        printer.note(&format!(
-            "detached; the task(s) go on. Re-attach with: {}",
-            reattach_hint(&args.task_ids, &args.aws)
-        ));
+        super::submit::detached(printer, args.format, "wait", &args.task_ids, &args.aws);
         return Ok(ExitStatus::Error);
     };
     let mut per_task = Vec::new();
