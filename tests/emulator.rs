@@ -294,14 +294,27 @@ fn a_batch_load_through_the_binary_survives_a_restart() {
         let shifted = String::from_utf8(part)
             .unwrap()
             .replace("17150000", "17150100");
-        tsload_emulator::s3::client(&s3_url)
-            .put_object()
+        let s3 = tsload_emulator::s3::client(&s3_url);
+        s3.put_object()
             .bucket(INPUT_BUCKET)
+            .key("hosts/part-3.csv")
+            .body(shifted.clone().into_bytes().into())
+            .send()
+            .await
+            .unwrap();
+        // A mistyped bucket is NoSuchBucket, as on AWS, and no directory
+        // appears for it.
+        let err = s3
+            .put_object()
+            .bucket("no-report-bucket")
             .key("hosts/part-3.csv")
             .body(shifted.into_bytes().into())
             .send()
             .await
-            .unwrap();
+            .unwrap_err();
+        use aws_sdk_s3::error::ProvideErrorMetadata as _;
+        assert_eq!(err.code(), Some("NoSuchBucket"), "{err:?}");
+        assert!(!s3_dir.join("no-report-bucket").exists());
         let id = create_task(&c).send().await.unwrap().task_id().to_owned();
         let d = wait_done(&c, &id).await;
         assert_eq!(d.task_status(), Some(&BatchLoadStatus::Succeeded), "{d:?}");

@@ -61,7 +61,8 @@ pub(crate) struct Args {
     #[arg(long, value_name = "URL", value_parser = endpoint_url)]
     s3_endpoint: Option<String>,
     /// Also serve DIR as S3 (DIR/BUCKET/KEY; any credentials), and let
-    /// batch loads use it.
+    /// batch loads use it. Each subdirectory is a bucket; a call on any
+    /// other bucket is NoSuchBucket, as on AWS (PutObject creates none).
     #[arg(long, value_name = "DIR")]
     serve_s3: Option<PathBuf>,
     /// Port of the `--serve-s3` server; 0 picks a free port.

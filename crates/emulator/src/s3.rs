@@ -18,6 +18,17 @@
 //!   checksummed uploads) are decoded here, because [`s3s`] only decodes them
 //!   on its signature-checking path; chunk signatures and trailing checksums
 //!   are dropped unchecked.
+//! - **Buckets exist only when made**: a bucket is a directory under the
+//!   root, made by CreateBucket, [`S3Server::create_bucket`], or by hand
+//!   (`mkdir DIR/NAME`). Like S3, every other call on a bucket that does
+//!   not exist is `404 NoSuchBucket` (PutObject does not create one), and
+//!   GetObject or HeadObject of a key that is not an object (a missing
+//!   file, a directory) is `404 NoSuchKey`. s3s-fs alone would create the
+//!   bucket and answer a directory with a 500: a mistyped bucket name
+//!   would go unnoticed in a rehearsal.
+//! - **Errors as S3 writes them**: `<Error>` with `Code`, `Message`,
+//!   `Resource` and `RequestId`, and an `x-amz-request-id` header on every
+//!   response.
 //!
 //! [`s3s_fs`] supports the calls tsload makes: ListObjectsV2 (prefix,
 //! delimiter, `max-keys`, continuation tokens), GetObject (streaming, ranges),
@@ -34,7 +45,9 @@ use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderValue, Request, Response};
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
+use s3s::dto::{self, CopySource};
 use s3s::service::{S3Service, S3ServiceBuilder};
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 
 use crate::http::{Background, StartError};
 
@@ -216,8 +229,127 @@ fn service(root: &Path) -> Result<S3Service, S3ServerError> {
     }
     let fs = s3s_fs::FileSystem::new(root)
         .map_err(|e| root_error(io::Error::other(format!("{e:?}"))))?;
+    let buckets = Buckets {
+        fs,
+        root: root.canonicalize().map_err(root_error)?,
+    };
     // No auth provider: every request is anonymous and allowed (see module doc).
-    Ok(S3ServiceBuilder::new(fs).build())
+    Ok(S3ServiceBuilder::new(buckets).build())
+}
+
+/// [`s3s_fs::FileSystem`] with S3's answers for what does not exist: an
+/// operation on a bucket that is not a directory under the root is `404
+/// NoSuchBucket` (s3s-fs would create it on PutObject), and reading a key
+/// that is not a file (a directory, a missing file, a `..` step) is `404
+/// NoSuchKey` (s3s-fs answers a directory with `500 InternalError`).
+struct Buckets {
+    fs: s3s_fs::FileSystem,
+    root: PathBuf,
+}
+
+impl Buckets {
+    fn bucket(&self, name: &str) -> S3Result<()> {
+        if self.root.join(name).is_dir() {
+            Ok(())
+        } else {
+            Err(S3Error::with_message(
+                S3ErrorCode::NoSuchBucket,
+                "The specified bucket does not exist",
+            ))
+        }
+    }
+
+    fn object(&self, bucket: &str, key: &str) -> S3Result<()> {
+        self.bucket(bucket)?;
+        let path = Path::new(key);
+        let stays_inside = path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if stays_inside && self.root.join(bucket).join(path).is_file() {
+            Ok(())
+        } else {
+            Err(S3Error::with_message(
+                S3ErrorCode::NoSuchKey,
+                "The specified key does not exist.",
+            ))
+        }
+    }
+
+    fn copy_source(&self, source: &CopySource) -> S3Result<()> {
+        match source {
+            CopySource::Bucket { bucket, key, .. } => self.object(bucket, key),
+            // Access points and outposts: s3s-fs answers NotImplemented.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Implements [`S3`] for [`Buckets`]: each group of operations runs its
+/// check, then s3s-fs. `S3` is an `async_trait` trait; these are the
+/// signatures that macro generates, written out so that no proc-macro crate
+/// is needed.
+macro_rules! checked_operations {
+    ($(|$this:ident, $in:ident| $check:expr => [$($op:ident($input:ident, $output:ident))*])*) => {
+        impl S3 for Buckets {
+            $($(
+                fn $op<'life0, 'async_trait>(
+                    &'life0 self,
+                    req: S3Request<dto::$input>,
+                ) -> Pin<
+                    Box<
+                        dyn std::future::Future<Output = S3Result<S3Response<dto::$output>>>
+                            + Send
+                            + 'async_trait,
+                    >,
+                >
+                where
+                    'life0: 'async_trait,
+                    Self: 'async_trait,
+                {
+                    Box::pin(async move {
+                        let ($this, $in) = (self, &req.input);
+                        let checked: S3Result = $check;
+                        checked?;
+                        self.fs.$op(req).await
+                    })
+                }
+            )*)*
+        }
+    };
+}
+
+checked_operations! {
+    // Calls that name no bucket, or make one.
+    |_s, _i| Ok(()) => [
+        list_buckets(ListBucketsInput, ListBucketsOutput)
+        create_bucket(CreateBucketInput, CreateBucketOutput)
+    ]
+    // Reading an object: the object must exist.
+    |s, i| s.object(&i.bucket, &i.key) => [
+        get_object(GetObjectInput, GetObjectOutput)
+        head_object(HeadObjectInput, HeadObjectOutput)
+    ]
+    // Copying: the target bucket and the source object must exist.
+    |s, i| s.bucket(&i.bucket).and_then(|()| s.copy_source(&i.copy_source)) => [
+        copy_object(CopyObjectInput, CopyObjectOutput)
+        upload_part_copy(UploadPartCopyInput, UploadPartCopyOutput)
+    ]
+    // Everything else: the bucket must exist.
+    |s, i| s.bucket(&i.bucket) => [
+        head_bucket(HeadBucketInput, HeadBucketOutput)
+        get_bucket_location(GetBucketLocationInput, GetBucketLocationOutput)
+        delete_bucket(DeleteBucketInput, DeleteBucketOutput)
+        list_objects(ListObjectsInput, ListObjectsOutput)
+        list_objects_v2(ListObjectsV2Input, ListObjectsV2Output)
+        put_object(PutObjectInput, PutObjectOutput)
+        delete_object(DeleteObjectInput, DeleteObjectOutput)
+        delete_objects(DeleteObjectsInput, DeleteObjectsOutput)
+        create_multipart_upload(CreateMultipartUploadInput, CreateMultipartUploadOutput)
+        upload_part(UploadPartInput, UploadPartOutput)
+        list_parts(ListPartsInput, ListPartsOutput)
+        complete_multipart_upload(CompleteMultipartUploadInput, CompleteMultipartUploadOutput)
+        abort_multipart_upload(AbortMultipartUploadInput, AbortMultipartUploadOutput)
+    ]
 }
 
 /// Strips authentication and decodes aws-chunked bodies, then hands the
@@ -236,17 +368,71 @@ impl hyper::service::Service<Request<Incoming>> for Handler {
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let service = self.service.clone();
         Box::pin(async move {
+            let resource = req.uri().path().to_owned();
             let req = anonymize(req);
-            Ok(match service.call(req).await {
+            let resp = match service.call(req).await {
                 Ok(resp) => resp,
                 Err(err) => {
-                    let mut resp = Response::new(s3s::Body::from(format!("{err:?}")));
-                    *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-                    resp
+                    let error = S3Error::with_message(
+                        S3ErrorCode::InternalError,
+                        format!("The S3 server failed: {err:?}"),
+                    );
+                    error.to_http_response().unwrap_or_else(|_| {
+                        let mut resp = Response::new(s3s::Body::empty());
+                        *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                        resp
+                    })
                 }
-            })
+            };
+            Ok(with_request_id(resp, &resource))
         })
     }
+}
+
+/// Gives every response an `x-amz-request-id` header, and every error body
+/// the members S3 writes after `Code` and `Message`: `Resource` (the path
+/// asked for) and `RequestId` (the header's value). s3s writes `Code` and
+/// `Message` only; the AWS SDKs read the code and message from the body and
+/// the request id from the header.
+fn with_request_id(mut resp: Response<s3s::Body>, resource: &str) -> Response<s3s::Body> {
+    let request_id = format!("{:016X}", fastrand::u64(..));
+    let failed = resp.status().is_client_error() || resp.status().is_server_error();
+    if failed
+        && let Some(xml) = resp.body().bytes()
+        && let Some(done) = complete_error_xml(&xml, resource, &request_id)
+    {
+        *resp.body_mut() = s3s::Body::from(done);
+        resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amz-request-id", v);
+    }
+    resp
+}
+
+/// `<Error>…</Error>` with `<Resource>` and `<RequestId>` added before the
+/// end; `None` for a body that is not an S3 error document or already has
+/// a request id.
+fn complete_error_xml(xml: &[u8], resource: &str, request_id: &str) -> Option<Vec<u8>> {
+    let head = xml.trim_ascii_end().strip_suffix(b"</Error>")?;
+    if head.windows(11).any(|w| w == b"<RequestId>") {
+        return None;
+    }
+    let mut out = Vec::with_capacity(xml.len() + resource.len() + 64);
+    out.extend_from_slice(head);
+    out.extend_from_slice(b"<Resource>");
+    for &b in resource.as_bytes() {
+        match b {
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            _ => out.push(b),
+        }
+    }
+    out.extend_from_slice(b"</Resource><RequestId>");
+    out.extend_from_slice(request_id.as_bytes());
+    out.extend_from_slice(b"</RequestId></Error>");
+    Some(out)
 }
 
 /// Turns a signed request into an anonymous one with a plain body.
@@ -489,6 +675,23 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    #[test]
+    fn error_documents_get_a_resource_and_a_request_id() {
+        let xml =
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code></Error>\n";
+        let done = complete_error_xml(xml, "/b/a&b<c>", "0123456789ABCDEF").unwrap();
+        assert_eq!(
+            String::from_utf8(done).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code>\
+             <Resource>/b/a&amp;b&lt;c&gt;</Resource><RequestId>0123456789ABCDEF</RequestId></Error>"
+        );
+        // Not an error document, or one that has its request id: untouched.
+        assert_eq!(complete_error_xml(b"", "/b", "X"), None);
+        assert_eq!(complete_error_xml(b"<ListBucketResult/>", "/b", "X"), None);
+        let with_id = b"<Error><Code>X</Code><RequestId>1</RequestId></Error>";
+        assert_eq!(complete_error_xml(with_id, "/b", "X"), None);
     }
 
     #[tokio::test]

@@ -1,5 +1,8 @@
 //! The in-process S3 server, driven through aws-sdk-s3.
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::put_object::PutObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use tsload_emulator::s3::S3Server;
@@ -242,6 +245,135 @@ async fn missing_objects_and_buckets_are_s3_errors() {
         .unwrap_err();
     let text = format!("{:?}", err.into_service_error());
     assert!(text.contains("NoSuchBucket"), "{text}");
+}
+
+type SdkError<E> = aws_sdk_s3::error::SdkError<E>;
+
+async fn put(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    body: &'static [u8],
+) -> Result<(), SdkError<PutObjectError>> {
+    let put = client.put_object().bucket(bucket).key(key);
+    put.body(ByteStream::from_static(body)).send().await?;
+    Ok(())
+}
+
+async fn get(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, SdkError<GetObjectError>> {
+    let got = client.get_object().bucket(bucket).key(key).send().await?;
+    Ok(got.body.collect().await.unwrap().into_bytes().to_vec())
+}
+
+/// The HTTP status and the error code of a failed call.
+fn failure<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (u16, Option<&str>) {
+    let status = err.raw_response().map_or(0, |r| r.status().as_u16());
+    (status, err.code())
+}
+
+/// A bucket comes into being only by CreateBucket (or as a directory made
+/// by hand): every other call on a bucket that does not exist is 404
+/// NoSuchBucket, as on S3, and PutObject leaves no directory behind.
+#[tokio::test]
+async fn buckets_are_not_created_by_writing_into_them() {
+    const NO_SUCH_BUCKET: (u16, Option<&str>) = (404, Some("NoSuchBucket"));
+    let (dir, s3) = server();
+    let client = s3.client();
+    let (bucket, key) = ("no-report-bucket", "errors/report.json");
+    let put_err = put(&client, bucket, key, b"{}").await.unwrap_err();
+    assert_eq!(failure(&put_err), NO_SUCH_BUCKET);
+    let get_err = get(&client, bucket, key).await.unwrap_err();
+    assert_eq!(failure(&get_err), NO_SUCH_BUCKET);
+    let list = client.list_objects_v2().bucket(bucket).send().await;
+    assert_eq!(failure(&list.unwrap_err()), NO_SUCH_BUCKET);
+    // HEAD answers carry no body: the SDK sees a bare 404.
+    let head = client.head_object().bucket(bucket).key(key).send().await;
+    assert_eq!(failure(&head.unwrap_err()), (404, Some("NotFound")));
+    let multipart = client.create_multipart_upload().bucket(bucket).key(key);
+    assert_eq!(
+        failure(&multipart.send().await.unwrap_err()),
+        NO_SUCH_BUCKET
+    );
+    let copy = client.copy_object().bucket(bucket).key(key);
+    let copy = copy.copy_source("input/a.csv").send().await;
+    assert_eq!(failure(&copy.unwrap_err()), NO_SUCH_BUCKET);
+    assert!(!dir.path().join(bucket).exists());
+
+    // Once created, the same calls work.
+    client.create_bucket().bucket(bucket).send().await.unwrap();
+    put(&client, bucket, key, b"{}").await.unwrap();
+    assert_eq!(get(&client, bucket, key).await.unwrap(), b"{}");
+}
+
+/// A key that is not an object (a "directory" that holds objects, the
+/// same with a slash, a path through an object, a missing key) is 404
+/// NoSuchKey, never a 500.
+#[tokio::test]
+async fn keys_that_are_not_objects_are_no_such_key() {
+    let (_dir, s3) = server();
+    let client = s3.client();
+    put(&client, "input", "loads/a.csv", b"x").await.unwrap();
+    for key in [
+        "loads",
+        "loads/",
+        "loads/a.csv/more",
+        "loads/../loads/a.csv",
+        "nope",
+    ] {
+        let err = get(&client, "input", key).await.unwrap_err();
+        assert_eq!(failure(&err).0, 404, "{key}");
+        assert!(err.into_service_error().is_no_such_key(), "{key}");
+        let head = client.head_object().bucket("input").key(key).send().await;
+        let err = head.unwrap_err();
+        assert_eq!(failure(&err).0, 404, "{key}");
+        assert!(err.into_service_error().is_not_found(), "{key}");
+    }
+}
+
+/// Error bodies have the members S3 writes (`Code`, `Message`, `Resource`,
+/// `RequestId`); the SDK reads the code and message from them and the
+/// request id from the `x-amz-request-id` header, which matches the body.
+#[tokio::test]
+async fn errors_have_the_shape_s3_gives_them() {
+    use aws_sdk_s3::operation::RequestId as _;
+    let (_dir, s3) = server();
+    let client = s3.client();
+    for (bucket, key, code, message) in [
+        (
+            "input",
+            "loads",
+            "NoSuchKey",
+            "The specified key does not exist.",
+        ),
+        (
+            "missing",
+            "a.csv",
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+        ),
+    ] {
+        let err = get(&client, bucket, key).await.unwrap_err();
+        let body = err.raw_response().unwrap().body().bytes().unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        let request_id = err.request_id().expect("x-amz-request-id");
+        assert_eq!(request_id.len(), 16, "{request_id}");
+        assert!(
+            body.ends_with(&format!(
+                "<Error><Code>{code}</Code><Message>{message}</Message>\
+                 <Resource>/{bucket}/{key}</Resource><RequestId>{request_id}</RequestId></Error>"
+            )),
+            "{body}"
+        );
+        assert_eq!(err.code(), Some(code));
+        assert_eq!(err.message(), Some(message));
+    }
+    // Successful answers carry a request id too.
+    let ok = client.list_buckets().send().await.unwrap();
+    assert!(ok.request_id().is_some());
 }
 
 #[test]
