@@ -116,11 +116,7 @@ fn check_create(req: &CreateBatchLoadTaskRequest) -> Result<(), ApiError> {
         }
     }
     c.required("ReportConfiguration", req.report_configuration.as_ref());
-    if let Some(r) = req
-        .report_configuration
-        .as_ref()
-        .and_then(|r| r.report_s3_configuration.as_ref())
-    {
+    if let Some(r) = report_location(req) {
         let q = "ReportConfiguration.ReportS3Configuration";
         c.required(&format!("{q}.BucketName"), r.bucket_name.as_ref());
         check_bucket(&mut c, &format!("{q}.BucketName"), r.bucket_name.as_ref());
@@ -145,11 +141,6 @@ fn check_create(req: &CreateBatchLoadTaskRequest) -> Result<(), ApiError> {
         );
     }
     if let Some(m) = req.data_model_configuration.as_ref() {
-        if m.data_model.is_none() && m.data_model_s3_configuration.is_none() {
-            c.fail(
-                "Value at 'DataModelConfiguration' failed to satisfy constraint: it needs DataModel or DataModelS3Configuration".into(),
-            );
-        }
         if let Some(s3) = &m.data_model_s3_configuration {
             let q = "DataModelConfiguration.DataModelS3Configuration";
             check_bucket(&mut c, &format!("{q}.BucketName"), s3.bucket_name.as_ref());
@@ -178,8 +169,6 @@ fn check_create(req: &CreateBatchLoadTaskRequest) -> Result<(), ApiError> {
                 wire::TimeUnit::VALUES,
             );
         }
-    } else {
-        c.required::<()>("DataModelConfiguration", None);
     }
     if let Some(v) = req.record_version
         && v < 1
@@ -188,7 +177,33 @@ fn check_create(req: &CreateBatchLoadTaskRequest) -> Result<(), ApiError> {
             "Value '{v}' at 'RecordVersion' failed to satisfy constraint: Member must have value greater than or equal to 1 [INF]"
         ));
     }
-    c.finish()
+    c.finish()?;
+    let model = req.data_model_configuration.as_ref();
+    if model.is_some_and(|m| m.data_model.is_some() || m.data_model_s3_configuration.is_some()) {
+        Ok(())
+    } else {
+        Err(ApiError::validation(no_data_model(model)))
+    }
+}
+
+/// Why a task without a data model is refused. The service model makes
+/// `DataModelConfiguration` and both its members optional (spec §1.1
+/// \[MODEL\]); that one of them is needed is an inference (spec §1.5 V1
+/// \[INF\], tsload's rule T201), and the message says so.
+fn no_data_model(config: Option<&wire::DataModelConfiguration>) -> String {
+    let (what, fix) = match config {
+        None => (
+            "The request has no DataModelConfiguration",
+            "add one with a DataModel, or with a DataModelS3Configuration pointing at one",
+        ),
+        Some(_) => (
+            "DataModelConfiguration has neither a DataModel nor a DataModelS3Configuration",
+            "add a DataModel, or a DataModelS3Configuration pointing at one",
+        ),
+    };
+    format!(
+        "{what}: {fix}, to say how the CSV columns map to time, dimensions and measures. The service model makes the data model optional, but what the service does without one is undocumented; requiring one is the emulator's inference [INF]"
+    )
 }
 
 /// CreateBatchLoadTask.
@@ -745,9 +760,21 @@ impl TaskS3 {
                 .map_err(|e| {
                     format!(
                         "cannot write s3://{bucket}/{key}: {}",
-                        aws_sdk_s3::error::DisplayErrorContext(&e)
+                        tsload_runner::aws::sdk_error_text(&e)
                     )
                 })
+        })
+    }
+
+    /// Whether S3 says `bucket` does not exist (HeadBucket answers 404).
+    /// Any other answer (allowed, forbidden, unreachable) is not taken as
+    /// a missing bucket: writing the report says what is wrong then.
+    fn bucket_missing(&self, bucket: &str) -> bool {
+        self.handle.block_on(async {
+            match self.client.head_bucket().bucket(bucket).send().await {
+                Ok(_) => false,
+                Err(e) => e.raw_response().is_some_and(|r| r.status().as_u16() == 404),
+            }
         })
     }
 }
@@ -1026,6 +1053,22 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &Arc<AtomicBool>) -> Result
             return Ok(());
         }
     };
+    // A report bucket that does not exist is a task-level error (spec §2.4
+    // [INF]): the task fails before it reads anything, as its report could
+    // not be written.
+    if let Some(loc) = report_location(&task.request) {
+        let bucket = loc.bucket_name.as_deref().unwrap_or_default();
+        if s3.bucket_missing(bucket) {
+            fail_task(
+                emu,
+                id,
+                &format!(
+                    "The report bucket {bucket} does not exist (S3 NoSuchBucket), so no error report could be written; the task stopped before reading any data [INF]"
+                ),
+            );
+            return Ok(());
+        }
+    }
 
     // The data model: inline, or an object in S3.
     let req = &task.request;
@@ -1051,11 +1094,13 @@ fn run_task(emu: &Arc<Emulator>, id: &str, stopping: &Arc<AtomicBool>) -> Result
         None => None,
     };
     let Some(wire_model) = wire_model else {
+        // CreateBatchLoadTask refuses such a task: only a store edited
+        // by hand gets here.
         return finish_failed(
             emu,
             &s3,
             &task,
-            vec!["The task has no data model.".into()],
+            vec![no_data_model(req.data_model_configuration.as_ref())],
             Vec::new(),
             base,
         );
@@ -1320,12 +1365,7 @@ fn finish_failed(
         Some(first) => first.clone(),
         None => "The task completed with errors; see the error report.".to_owned(),
     };
-    if let Some(loc) = task
-        .request
-        .report_configuration
-        .as_ref()
-        .and_then(|r| r.report_s3_configuration.as_ref())
-    {
+    if let Some(loc) = report_location(&task.request) {
         let bucket = loc.bucket_name.clone().unwrap_or_default();
         let key = report_key(loc.object_key_prefix.as_deref(), &task.task_id);
         let body = serde_json::to_vec_pretty(&report).unwrap_or_default();
@@ -1345,6 +1385,13 @@ fn finish_failed(
     save_progress(emu, &task.task_id, &progress)?;
     fail_task(emu, &task.task_id, &message);
     Ok(())
+}
+
+/// Where the task's error report goes, when it says.
+fn report_location(req: &CreateBatchLoadTaskRequest) -> Option<&wire::ReportS3Configuration> {
+    req.report_configuration
+        .as_ref()
+        .and_then(|r| r.report_s3_configuration.as_ref())
 }
 
 /// The report's key under the report prefix \[INF\].

@@ -78,6 +78,12 @@
 //! - which statuses count towards the 5-per-table and 10-per-account
 //!   active-task quotas (`CREATED`, `IN_PROGRESS`, `PENDING_RESUME`), and
 //!   that going over is a `ServiceQuotaExceededException`;
+//! - that a task needs a data model: the service model makes
+//!   `DataModelConfiguration` optional, CreateBatchLoadTask without one (or
+//!   with an empty one) is a `ValidationException` here;
+//! - that a report bucket that does not exist (S3 `NoSuchBucket`) fails the
+//!   task before it reads any data, with an `ErrorMessage` and no report
+//!   (spec §2.4 counts report bucket issues as task-level errors);
 //! - `RecordVersion ≥ 1`; resuming anything but a `PROGRESS_STOPPED` task,
 //!   or after its `ResumableUntil` (7 days by default), is a
 //!   `ValidationException`;

@@ -209,6 +209,75 @@ async fn an_unreadable_source_fails_the_task_with_a_sentence() {
     assert!(!message.contains('\n'), "{message}");
 }
 
+/// A report bucket that does not exist fails the task before it reads
+/// anything (a task-level error, spec §2.4 [INF]): nothing is stored, the
+/// message names the bucket and says it is inferred, and no bucket appears.
+#[tokio::test]
+async fn a_missing_report_bucket_fails_the_task_before_it_reads() {
+    use tsw::types::{ReportConfiguration, ReportS3Configuration};
+    let e = env(Faults::default()).await;
+    put(&e.s3, "loads/a.csv", csv(&[("h1", now_ms(), "1.5")])).await;
+    let report = ReportConfiguration::builder()
+        .report_s3_configuration(
+            ReportS3Configuration::builder()
+                .bucket_name("no-report-bucket")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let (_id, d) = run_to_end(&e.c, create(&e.c, "loads/").report_configuration(report)).await;
+    assert_eq!(d.task_status(), Some(&BatchLoadStatus::Failed), "{d:?}");
+    let message = d.error_message().unwrap();
+    assert!(
+        message.starts_with("The report bucket no-report-bucket does not exist (S3 NoSuchBucket)"),
+        "{message}"
+    );
+    assert!(message.ends_with("[INF]"), "{message}");
+    assert_eq!(d.progress_report().unwrap().records_processed(), 0);
+    assert_eq!(count_records(&e.server), 0);
+    assert!(!e.s3.root().join("no-report-bucket").exists());
+}
+
+/// The service model makes `DataModelConfiguration` optional: a task
+/// without a data model is refused with a sentence that says the
+/// requirement is the emulator's inference, not a framework constraint.
+#[tokio::test]
+async fn a_task_without_a_data_model_is_refused_as_inferred() {
+    use tsw::types::DataModelConfiguration;
+    let e = env(Faults::default()).await;
+    let (c1, m1) = refused(create(&e.c, "x/").set_data_model_configuration(None)).await;
+    assert_eq!(c1, "ValidationException");
+    assert!(
+        m1.starts_with("The request has no DataModelConfiguration: add one with a DataModel"),
+        "{m1}"
+    );
+    assert!(m1.ends_with("the emulator's inference [INF]"), "{m1}");
+    assert!(!m1.contains("must not be null"), "{m1}");
+    let empty = DataModelConfiguration::builder().build();
+    let (c2, m2) = refused(create(&e.c, "x/").data_model_configuration(empty)).await;
+    assert_eq!(c2, "ValidationException");
+    assert!(
+        m2.starts_with(
+            "DataModelConfiguration has neither a DataModel nor a DataModelS3Configuration"
+        ),
+        "{m2}"
+    );
+    assert!(m2.ends_with("[INF]"), "{m2}");
+    // Constraints of the service model still come first, in its wording.
+    let bad_prefix = create(&e.c, "year=2024/").set_data_model_configuration(None);
+    let (_, m3) = refused(bad_prefix).await;
+    assert!(m3.starts_with("1 validation error detected: "), "{m3}");
+    let listed = e.c.list_batch_load_tasks().send().await.unwrap();
+    assert!(listed.batch_load_tasks().is_empty());
+}
+
+/// The error code and message of a CreateBatchLoadTask that must fail.
+async fn refused(
+    create: tsw::operation::create_batch_load_task::builders::CreateBatchLoadTaskFluentBuilder,
+) -> (String, String) {
+    code(create.send().await.unwrap_err())
+}
+
 /// Creates the task and waits until it ends: its id and last description.
 async fn run_to_end(
     c: &tsw::Client,
