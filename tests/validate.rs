@@ -1020,28 +1020,32 @@ fn a_failed_files_reasons_come_from_errors_only() {
 }
 
 /// A quote left open on the last line takes the file's final line break
-/// into its record: the record ends on that line, not on one past the end.
-/// A quoted line break inside a record still extends its range.
+/// into its record: the record ends on that line, not on one past the end,
+/// and that break is not a line break inside a field (C012). A quoted line
+/// break inside a record still extends its range.
 #[test]
 fn an_open_quote_at_the_end_ends_on_the_last_line() {
     let task = "fixtures/valid/multi-measure-hosts/task.json";
-    for (text, want) in [
+    for (text, want, rules) in [
         (
             "time,region,hostname,cpu,mem,requests,healthy,status\n\
              1715000000250,us-east-1,web-01,1,1,1,true,OK\n\
              1715000000250,us-east-1,web-02,1,1,1,true,\"open\n",
             serde_json::json!([[3, 3]]),
+            &["C006"][..],
         ),
         (
             "time,region,hostname,cpu,mem,requests,healthy,status\n\
              1715000000250,us-east-1,web-01,1,1,1,true,OK\n\
              1715000000250,us-east-1,web-02,1,1,1,true,\"open\n\n",
             serde_json::json!([[3, 4]]),
+            &["C006", "C012"][..],
         ),
         (
             "time,region,hostname,cpu,mem,requests,healthy,status\n\
              1715000000250,us-east-1,web-01,x,1,1,true,\"two\nlines\"\n",
             serde_json::json!([[2, 3]]),
+            &["R010", "C012"][..],
         ),
     ] {
         let (_dir, data) = hosts_csv(text);
@@ -1051,6 +1055,7 @@ fn an_open_quote_at_the_end_ends_on_the_last_line() {
             v["files"][0]["errors"][0]["lineRanges"], want,
             "{text:?}: {v}"
         );
+        assert_eq!(column(&v, "rules", "code"), rules, "{text:?}: {v}");
     }
 }
 

@@ -395,10 +395,17 @@ impl Parser {
                         },
                     }
                 }
-                // Line breaks inside the quotes.
-                if let Some(k) = memchr2(b'\n', b'\r', &buf[open..close]) {
+                // Line breaks inside the quotes. A quote left open at the
+                // end of the input holds the final line break, which ends
+                // the last line: not one inside a field.
+                let mut inside = &buf[open..close];
+                if close == len {
+                    inside = inside.strip_suffix(b"\n").unwrap_or(inside);
+                    inside = inside.strip_suffix(b"\r").unwrap_or(inside);
+                }
+                if let Some(k) = memchr2(b'\n', b'\r', inside) {
                     self.issue(&rules::QUOTED_NEWLINE, field, open + k, start);
-                    quoted_lines += memchr_iter(b'\n', &buf[open + k..close]).count() as u64;
+                    quoted_lines += memchr_iter(b'\n', &inside[k..]).count() as u64;
                 }
                 p = after;
                 match buf.get(p) {
