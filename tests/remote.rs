@@ -538,7 +538,28 @@ fn profiles_win_over_environment_keys_as_in_the_aws_cli() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
     let credentials = dir.path().join("credentials");
-    std::fs::write(&config, "[profile dev]\nregion = eu-west-1\n").unwrap();
+    // A profile whose keys come from a program, as SSO helpers do.
+    let program = dir.path().join("creds.sh");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", \"SecretAccessKey\": \"p\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profile dev]\nregion = eu-west-1\n\
+             [profile assumer]\nrole_arn = arn:aws:iam::123456789012:role/loader\nsource_profile = dev\n\
+             [profile proc]\ncredential_process = {}\n",
+            program.display()
+        ),
+    )
+    .unwrap();
     std::fs::write(
         &credentials,
         "[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n",
@@ -561,18 +582,32 @@ fn profiles_win_over_environment_keys_as_in_the_aws_cli() {
         run_limited(cmd, Duration::from_mins(1))
     };
     for (args, profile_env, key) in [
-        (&["list", "--profile", "dev"][..], None, "AKIDPROFILE"),
-        (&["list"][..], Some("dev"), "AKIDENVIRONMENT"),
-        (&["list"][..], None, "AKIDENVIRONMENT"),
+        (&["list", "--profile", "dev"][..], None, "AKIDPROFILE/"),
+        // A role to assume: STS is asked first, signed with the source
+        // profile's keys (its provider needs the region for that).
+        (
+            &["list", "--profile", "assumer"][..],
+            None,
+            "AKIDPROFILE/20",
+        ),
+        (&["list", "--profile", "proc"][..], None, "AKIDPROCESS/"),
+        (&["list"][..], Some("dev"), "AKIDENVIRONMENT/"),
+        (&["list"][..], None, "AKIDENVIRONMENT/"),
     ] {
         let out = run(args, profile_env);
         let auth = seen
             .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| panic!("{args:?}: no request reached {url}\n{}", block(&out)));
         assert!(
-            auth.contains(&format!("Credential={key}/")),
+            auth.contains(&format!("Credential={key}")),
             "{args:?} AWS_PROFILE={profile_env:?}: {auth}"
         );
+        let service = if args.contains(&"assumer") {
+            "/sts/aws4_request"
+        } else {
+            "/timestream/aws4_request"
+        };
+        assert!(auth.contains(service), "{args:?}: {auth}");
         while seen.try_recv().is_ok() {}
     }
     let out = run(&["list", "--verbose"], None);
@@ -591,7 +626,7 @@ fn profiles_win_over_environment_keys_as_in_the_aws_cli() {
         assert_eq!(out.status.code(), Some(2), "{}", block(&out));
         assert!(
             String::from_utf8_lossy(&out.stderr).contains(&format!(
-                "the config profile `nosuch` could not be found (named by {named_by}); the profiles in the AWS config and credentials files are: dev"
+                "the config profile `nosuch` could not be found (named by {named_by}); the profiles in the AWS config and credentials files are: assumer, dev, proc"
             )),
             "{}",
             block(&out)

@@ -84,16 +84,58 @@ pub async fn sdk_config(settings: &AwsSettings) -> Result<aws_config::SdkConfig,
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(p) = &settings.profile {
-        loader = loader.profile_name(p).credentials_provider(
-            aws_config::profile::ProfileFileCredentialsProvider::builder()
-                .profile_name(p)
-                .build(),
-        );
+        loader = loader
+            .profile_name(p)
+            .credentials_provider(profile_chain(p, settings.region.as_deref()).await);
     }
     if let Some(r) = &settings.region {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }
     Ok(loader.load().await)
+}
+
+/// The credentials of `--profile NAME`, as the AWS CLI resolves them: the
+/// default chain without its first link (the environment's keys): the
+/// profile (static keys, `role_arn` with `source_profile`, web identity),
+/// then a container's or the instance's role. The providers get the region
+/// (`--region`, else the profile's) for their own calls, e.g. to STS.
+async fn profile_chain(
+    name: &str,
+    region: Option<&str>,
+) -> aws_config::meta::credentials::CredentialsProviderChain {
+    use aws_config::provider_config::ProviderConfig;
+    let region = match region {
+        Some(r) => Some(aws_config::Region::new(r.to_owned())),
+        None => {
+            aws_config::default_provider::region::DefaultRegionChain::builder()
+                .profile_name(name)
+                .build()
+                .region()
+                .await
+        }
+    };
+    let conf = ProviderConfig::default()
+        .with_region(region)
+        .with_behavior_version(Some(BehaviorVersion::latest()));
+    aws_config::meta::credentials::CredentialsProviderChain::first_try(
+        "Profile",
+        aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&conf)
+            .profile_name(name)
+            .build(),
+    )
+    .or_else(
+        "EcsContainer",
+        aws_config::ecs::EcsCredentialsProvider::builder()
+            .configure(&conf)
+            .build(),
+    )
+    .or_else(
+        "Ec2InstanceMetadata",
+        aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+            .configure(&conf)
+            .build(),
+    )
 }
 
 /// Refuses a profile that neither `~/.aws/config` nor `~/.aws/credentials`
