@@ -566,27 +566,68 @@ pub(crate) async fn run_jobs(
     observer: &TaskProgress<'_>,
 ) -> Result<Option<RunResult>, ApiError> {
     let work = tsload_runner::submit::run::run(api, &SystemClock, jobs, options, wait, observer);
-    tokio::select! {
+    let done = tokio::select! {
         r = work => r.map(Some),
-        () = interrupted() => Ok(None),
+        _ = signalled() => return Ok(None),
+    };
+    // The handlers stay installed for the life of the process, and would
+    // swallow a later Ctrl-C or SIGTERM (fetching and explaining reports
+    // can take a while): from here on, either ends the process.
+    exit_on_signal();
+    done
+}
+
+/// Ends the process at the next Ctrl-C (exit 130) or SIGTERM (143), as if
+/// no handler were installed. The tasks were followed to their end; what
+/// is left is reading and explaining reports.
+fn exit_on_signal() {
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(|| {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            let code = rt.block_on(signalled());
+            // The printer is on the main thread, busy; one line, unstyled.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"interrupted\n");
+            std::process::exit(code);
+        });
+    drop(spawned);
+}
+
+/// What to do about parts not created: rerun the same `submit`, whose
+/// derived ClientTokens find the parts already created. With `--new-task`
+/// the tokens were fresh, and a rerun (with or without it) would create
+/// every part again.
+fn rerun_hint(new_task: bool, what: &str) -> String {
+    if new_task {
+        format!(
+            "{what}; the created parts had fresh ClientTokens (--new-task), so running the \
+             submit again would create every part again: submit the missing parts on their own"
+        )
+    } else {
+        format!("{what}; run the same `tsload submit` again to create them")
     }
 }
 
-/// Resolves at Ctrl-C, or at SIGTERM (a CI job's timeout, `kill`): either
-/// detaches, with the command that re-attaches.
-async fn interrupted() {
+/// Resolves at Ctrl-C or at SIGTERM (a CI job's timeout, `kill`), with
+/// the exit code a shell gives for the signal (130, 143).
+async fn signalled() -> i32 {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => 130,
+                _ = term.recv() => 143,
+            };
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+    130
 }
 
 /// After a detach: the note with the command that re-attaches, and with
@@ -598,10 +639,13 @@ pub(crate) fn detached(
     ids: &[String],
     aws: &crate::aws::AwsArgs,
 ) {
-    let hint = reattach_hint(ids, aws);
-    printer.note(&format!(
-        "detached; the task(s) go on. Re-attach with: {hint}"
-    ));
+    let hint = (!ids.is_empty()).then(|| reattach_hint(ids, aws));
+    match &hint {
+        Some(hint) => printer.note(&format!(
+            "detached; the task(s) go on. Re-attach with: {hint}"
+        )),
+        None => printer.note("interrupted before any task was created; nothing runs"),
+    }
     if format == Format::Json {
         printer.json(&serde_json::json!({
             "version": 1,
@@ -1337,9 +1381,10 @@ fn submit_checked(
         Ok(None) => {
             detached(printer, args.format, "submit", &ids, &args.aws);
             if created.len() < reqs.len() {
-                printer.note(
-                    "some parts were not created yet: run the same `tsload submit` again to create them",
-                );
+                printer.note(&rerun_hint(
+                    args.new_task,
+                    "some parts were not created yet",
+                ));
             }
             return Ok(ExitStatus::Error);
         }
@@ -1392,9 +1437,12 @@ fn submit_checked(
             }
         }
         if !result.not_created.is_empty() {
-            printer.note(&format!(
-                "{} part(s) not created: the active-task limits are reached; run the same `tsload submit` again later",
-                result.not_created.len()
+            printer.note(&rerun_hint(
+                args.new_task,
+                &format!(
+                    "{} part(s) not created: the active-task limits are reached",
+                    result.not_created.len()
+                ),
             ));
             return Ok(ExitStatus::Failure);
         }
@@ -1500,4 +1548,51 @@ fn submit_checked(
         }
     }
     Ok(status_of(&finished))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rerun_is_suggested_only_where_it_finds_the_created_parts() {
+        assert!(
+            rerun_hint(false, "2 part(s) not created")
+                .ends_with("run the same `tsload submit` again to create them")
+        );
+        let fresh = rerun_hint(true, "2 part(s) not created");
+        assert!(!fresh.contains("run the same"), "{fresh}");
+        assert!(fresh.contains("would create every part again"), "{fresh}");
+    }
+
+    #[test]
+    fn resume_hints_follow_resumable_until() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let mut d = BatchLoadTaskDescription {
+            resumable_until: Some(now + 3600.0),
+            ..Default::default()
+        };
+        assert!(resume_hint("T", &d).starts_with("resume it with `tsload resume T` (until "));
+        d.resumable_until = Some(now - 60.0);
+        assert!(
+            resume_hint("T", &d)
+                .starts_with("it can no longer be resumed: ResumableUntil passed at ")
+        );
+        d.resumable_until = None;
+        assert_eq!(resume_hint("T", &d), "resume it with `tsload resume T`");
+    }
+
+    #[test]
+    fn a_task_is_an_earlier_runs_past_the_clock_skew() {
+        let d = |created: f64| BatchLoadTaskDescription {
+            creation_time: Some(created),
+            ..Default::default()
+        };
+        assert!(created_before(&d(1_000.0), 1_000.0 + CLOCK_SKEW_S + 1.0));
+        assert!(!created_before(&d(1_000.0), 1_000.0 + CLOCK_SKEW_S - 1.0));
+        assert!(!created_before(&BatchLoadTaskDescription::default(), 1e12));
+    }
 }
