@@ -29,9 +29,11 @@ pub(crate) struct AwsArgs {
     pub(crate) verbose: bool,
 }
 
-/// An endpoint URL: `http://` or `https://` and a host, as the SDK needs
-/// (anything else failed at the first call with the SDK's request dump).
-fn endpoint_url(s: &str) -> Result<String, String> {
+/// An endpoint URL (`--endpoint-url`, `--s3-endpoint-url`, `emulate
+/// --s3-endpoint`): `http://` or `https://` and a host, as the SDK needs
+/// (anything else failed at the first call with the SDK's request dump);
+/// a trailing `/` is dropped.
+pub(crate) fn endpoint_url(s: &str) -> Result<String, String> {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))
@@ -41,7 +43,7 @@ fn endpoint_url(s: &str) -> Result<String, String> {
     if rest.split(['/', '?', '#']).next().is_none_or(str::is_empty) {
         return Err(format!("`{s}` has no host, e.g. http://127.0.0.1:8000"));
     }
-    Ok(s.to_owned())
+    Ok(s.trim_end_matches('/').to_owned())
 }
 
 impl AwsArgs {
@@ -86,5 +88,30 @@ impl AwsArgs {
         Ok(format!(
             "region: {region}\nprofile: {profile}\ntimestream endpoint: {ts}\ns3 endpoint: {s3}\n"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_need_a_scheme_and_a_host() {
+        assert_eq!(
+            endpoint_url("http://127.0.0.1:9000/").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert!(endpoint_url("https://s3.example.com").is_ok());
+        assert!(
+            endpoint_url("127.0.0.1:9000")
+                .unwrap_err()
+                .contains("http://")
+        );
+        for no_host in ["http://", "http:///x", "https://?a", "http://#f"] {
+            assert!(
+                endpoint_url(no_host).unwrap_err().contains("no host"),
+                "{no_host}"
+            );
+        }
     }
 }

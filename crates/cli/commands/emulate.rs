@@ -58,7 +58,7 @@ pub(crate) struct Args {
     /// Where batch loads read and write S3 objects: an S3-compatible server
     /// (path-style). Default: real S3 through the AWS default chain, or the
     /// `--serve-s3` server when given.
-    #[arg(long, value_name = "URL", value_parser = endpoint_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::aws::endpoint_url)]
     s3_endpoint: Option<String>,
     /// Also serve DIR as S3 (DIR/BUCKET/KEY; any credentials), and let
     /// batch loads use it. Each subdirectory is a bucket; a call on any
@@ -96,18 +96,6 @@ fn share(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("`{s}` is not between 0 and 1"))
     }
-}
-
-/// `--s3-endpoint`: an `http://` or `https://` URL with a host.
-fn endpoint_url(s: &str) -> Result<String, String> {
-    let rest = s
-        .strip_prefix("http://")
-        .or_else(|| s.strip_prefix("https://"))
-        .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(format!("`{s}` has no host"));
-    }
-    Ok(s.trim_end_matches('/').to_owned())
 }
 
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
@@ -275,21 +263,6 @@ async fn serve(args: &Args, printer: &Printer) -> ExitStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn s3_endpoints_need_a_scheme_and_a_host() {
-        assert_eq!(
-            endpoint_url("http://127.0.0.1:9000/").unwrap(),
-            "http://127.0.0.1:9000"
-        );
-        assert!(endpoint_url("https://s3.example.com").is_ok());
-        assert!(
-            endpoint_url("127.0.0.1:9000")
-                .unwrap_err()
-                .contains("http://")
-        );
-        assert!(endpoint_url("http://").unwrap_err().contains("no host"));
-    }
 
     #[test]
     fn wildcard_addresses_are_reached_on_loopback() {
