@@ -298,11 +298,13 @@ fn prepare(limits: &TableLimits, rec: &InRecord, now_ns: i64) -> Result<Prepared
         (now_ns.saturating_sub(limits.memory_ns), "memory store")
     };
     let newest = now_ns.saturating_add(FUTURE_NS);
-    if time_ns < oldest || time_ns >= newest {
+    // "No later than the future ingestion period" [DOC]: the end is in the
+    // window, as tsload's mapper has it.
+    if time_ns < oldest || time_ns > newest {
         return Err(Rejection {
             kind: RejectKind::OutsideWindow,
             reason: format!(
-                "The record timestamp is outside the time range [{}, {}) of the {store}.",
+                "The record timestamp is outside the time range [{}, {}] of the {store}.",
                 iso(oldest),
                 iso(newest)
             ),

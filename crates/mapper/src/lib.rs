@@ -82,8 +82,9 @@
 //!     dimensions (`R022`, \[3P\]) or measures (`R031`) fails;
 //!   - a null time, a non-integer time, and any value that does not convert
 //!     fail the whole row as a parse failure (one per row) \[INF\];
-//!   - BOOLEAN accepts `true`/`false` and, with warning `R015`, any other
-//!     letter case (`TRUE`, `False`) \[INF\]; `1`/`0` fail;
+//!   - BOOLEAN accepts `true`/`false`; with warning `R015` any other letter
+//!     case (`TRUE`, `False`), and with warning `R041` `1`/`0` and `t`/`f`
+//!     (spec §3: undocumented, warn) \[INF\]; anything else fails;
 //!   - time 0 gets warning `R004` (usually a missing value) \[INF\] and,
 //!     like any time, fails only outside the ingestion window; TIMESTAMP
 //!     attributes take 0 and are not bound by the window \[DOC\];
