@@ -60,7 +60,7 @@ fn explain_agrees_only_on_the_same_reason() {
         window
             .as_str()
             .unwrap()
-            .contains("it does not predict this reason"),
+            .contains("their reasons, as tsload words them, differ from this one"),
         "{window}"
     );
     // The BIGINT reason agrees through R012 alone.

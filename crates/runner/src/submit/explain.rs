@@ -291,14 +291,14 @@ fn local_cause(
         (Agreement::Agrees, cause, true)
     } else if let Some(first) = other.first() {
         let cause = format!(
-            "the local check found other problems on these lines: {} ({}){count}; it does not predict this reason",
+            "the local check found other problems on these lines: {} ({}){count}; their reasons, as tsload words them, differ from this one (only the service's window reason is documented: it may still be one of them)",
             first.rule.summary,
             codes(&other)
         );
         (Agreement::OtherFindings, cause, on_lines(in_range))
     } else if !other_reasons.is_empty() {
         let cause = format!(
-            "the local check found other problems on these lines: {}; it does not predict this reason",
+            "the local check found other problems on these lines: {}; their reasons, as tsload words them, differ from this one (only the service's window reason is documented: it may still be one of them)",
             other_reasons.join(" ")
         );
         (Agreement::OtherFindings, cause, true)
@@ -607,7 +607,7 @@ mod tests {
         assert_eq!(
             window.likely_cause,
             "the local check found other problems on these lines: a dimension value is empty; \
-             WriteRecords rejects empty dimension values (R024); it does not predict this reason"
+             WriteRecords rejects empty dimension values (R024); their reasons, as tsload words them, differ from this one (only the service's window reason is documented: it may still be one of them)"
         );
         assert!(window.inferred);
         let bigint = &r[1];

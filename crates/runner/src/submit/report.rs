@@ -114,7 +114,8 @@ pub enum RangeProblem {
     Empty,
     /// The entry is not a list of two entries.
     NotAPair,
-    /// One of the two is not a positive integer (lines count from 1).
+    /// One of the two is not a positive integer (lines counted from 1, as
+    /// tsload reads the report \[INF\]).
     NotPositiveIntegers,
     /// The first line is after the last.
     Reversed,
@@ -154,7 +155,9 @@ impl fmt::Display for RangeWarning {
             RangeProblem::Empty => "`lineRanges` is empty: no line to explain".to_owned(),
             RangeProblem::NotAPair => format!("the range `{range}` is not a pair `[first, last]`"),
             RangeProblem::NotPositiveIntegers => {
-                format!("the range `{range}` is not two positive integers (lines count from 1)")
+                format!(
+                    "the range `{range}` is not two positive integers (lines counted from 1, as tsload reads the report [INF])"
+                )
             }
             RangeProblem::Reversed => format!("the range `{range}` is reversed"),
         };
@@ -537,7 +540,8 @@ mod tests {
         assert_eq!(
             warnings[0].to_string(),
             "`fileErrors[1]` (`data.csv`), reason \"negative\": the range `[-1,0]` is not two \
-             positive integers (lines count from 1); it is not explained"
+             positive integers (lines counted from 1, as tsload reads the report [INF]); it is \
+             not explained"
         );
         assert_eq!(
             warnings[4].to_string(),
