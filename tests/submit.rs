@@ -865,6 +865,38 @@ fn wait_explains_a_failed_task_from_its_description() {
         file["ranges"][0]["rows"][0]["text"],
         format!("h2,{t},bad,2")
     );
+    assert_eq!(task["reports"][0]["warnings"], serde_json::json!([]));
+
+    // A report entry that cannot be explained as written is named, by
+    // `wait` (and `submit`) as by `explain`, not dropped.
+    let url = task["reports"][0]["url"].as_str().unwrap();
+    let path = env
+        .dir
+        .path()
+        .join("s3")
+        .join(url.strip_prefix("s3://").unwrap());
+    let mut report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    report["fileErrors"][0]["errors"][0]["lineRanges"] = serde_json::json!([[3, 3], [-1, 0]]);
+    std::fs::write(&path, serde_json::to_vec(&report).unwrap()).unwrap();
+    // The S3 server's records of checksums (by object, in files named by
+    // encoded keys) go with it.
+    let root = env.dir.path().join("s3");
+    for e in std::fs::read_dir(&root).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".internal.json") || name.ends_with(".metadata.json") {
+            std::fs::remove_file(root.join(name)).unwrap();
+        }
+    }
+    let o = env
+        .cmd(&["wait", &id, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warnings = &v["tasks"][0]["reports"][0]["warnings"];
+    assert_eq!(warnings[0]["range"], "[-1,0]", "{v}");
+    let o = env.cmd(&["wait", &id]).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("warning: `fileErrors[0]`"), "{text}");
 }
 
 /// `list` reads every page.

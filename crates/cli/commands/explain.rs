@@ -8,13 +8,12 @@
 //! JSON's `warnings`, and makes the exit code 1: the explanation is
 //! incomplete, though nothing crashed.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use tsload_runner::input::Input;
 use tsload_runner::submit::{plan, report};
 
-use super::submit::{explain_reports, explanation_text, resolve_local, runtime};
+use super::submit::{explain_reports, explanation_text, resolve_local, runtime, warnings_text};
 use super::validate::{self as v, Fatal};
 use crate::aws::AwsArgs;
 use crate::cli::Format;
@@ -99,7 +98,8 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
     } else {
         None
     };
-    let (found, warnings) = rt.block_on(report::read(client.as_ref(), &args.report))?;
+    let found = rt.block_on(report::read(client.as_ref(), &args.report))?;
+    let warnings = &found.warnings;
     let dialect = v::dialect(&vargs, &loaded)?;
     let (model, _) = v::data_model(&loaded, &aws)?;
     let ctx = v::context(&vargs, &loaded)?;
@@ -130,7 +130,7 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         &opener,
         &resolve,
     )?;
-    let (_, e) = &explained[0];
+    let (_, e, _) = &explained[0];
     match args.format {
         Format::Json => printer.json(&serde_json::json!({
             "version": 1,
@@ -140,10 +140,7 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
             "explanation": e,
         })),
         Format::Human => {
-            let mut s = String::new();
-            for w in &warnings {
-                let _ = writeln!(s, "warning: {w}");
-            }
+            let mut s = warnings_text(warnings);
             s.push_str(&explanation_text(e));
             printer.out(&s);
         }

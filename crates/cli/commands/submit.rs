@@ -18,7 +18,7 @@ use tsload_runner::input::{self, Input};
 use tsload_runner::submit::api::{ApiError, BatchLoadApi, ErrorKind, TableSpec};
 use tsload_runner::submit::explain::{Agreement, Explanation};
 use tsload_runner::submit::plan::{self, Limits};
-use tsload_runner::submit::report::{self, FoundReport};
+use tsload_runner::submit::report::{self, FoundReport, RangeWarning};
 use tsload_runner::submit::run::{
     Event, Finished, Job, Observer, Outcome, PollOptions, RunResult, SystemClock,
 };
@@ -726,6 +726,15 @@ pub(crate) fn time(t: Option<f64>) -> String {
 }
 
 /// Renders an explanation for people.
+/// A report's entries that are not explained as written, one line each.
+pub(crate) fn warnings_text(warnings: &[RangeWarning]) -> String {
+    let mut s = String::new();
+    for w in warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    s
+}
+
 pub(crate) fn explanation_text(e: &Explanation) -> String {
     let mut s = String::new();
     for t in &e.task_errors {
@@ -804,6 +813,10 @@ pub(crate) fn resolve_local(name: &str, objects: &[(String, Input)]) -> Option<I
     same.next().is_none().then(|| first.1.clone())
 }
 
+/// A report explained: its URL, the explanation, and the entries it does
+/// not explain as written (`report::parse`'s warnings).
+pub(crate) type ReportExplained = (String, Explanation, Vec<RangeWarning>);
+
 /// Explains `reports` with `model`, `dialect` and `ctx`.
 pub(crate) fn explain_reports(
     reports: &[FoundReport],
@@ -812,7 +825,7 @@ pub(crate) fn explain_reports(
     mut ctx: tsload_mapper::CheckContext,
     opener: &dyn tsload_runner::validate::Opener,
     resolve: &dyn Fn(&str) -> Option<Input>,
-) -> Result<Vec<(String, Explanation)>, Fatal> {
+) -> Result<Vec<ReportExplained>, Fatal> {
     ctx.max_findings = 100_000;
     let options = Options {
         context: ctx,
@@ -822,7 +835,7 @@ pub(crate) fn explain_reports(
     let mut out = Vec::new();
     for r in reports {
         let e = tsload_runner::submit::explain::explain(&r.report, &pipeline, opener, resolve)?;
-        out.push((r.url.clone(), e));
+        out.push((r.url.clone(), e, r.warnings.clone()));
     }
     Ok(out)
 }
@@ -830,7 +843,7 @@ pub(crate) fn explain_reports(
 /// One finished task as JSON.
 pub(crate) fn finished_json(
     f: &Finished,
-    reports: &[(String, Explanation)],
+    reports: &[ReportExplained],
     report_error: Option<&str>,
 ) -> serde_json::Value {
     let d = &f.description;
@@ -851,7 +864,7 @@ pub(crate) fn finished_json(
         "ProgressReport": d.progress_report,
         "ErrorMessage": d.error_message,
         "ResumableUntil": d.resumable_until,
-        "reports": reports.iter().map(|(url, e)| serde_json::json!({"url": url, "explanation": e})).collect::<Vec<_>>(),
+        "reports": reports.iter().map(|(url, e, w)| serde_json::json!({"url": url, "warnings": w, "explanation": e})).collect::<Vec<_>>(),
         "report_error": report_error,
     })
 }
@@ -859,7 +872,7 @@ pub(crate) fn finished_json(
 /// One finished task for people.
 pub(crate) fn finished_text(
     f: &Finished,
-    reports: &[(String, Explanation)],
+    reports: &[ReportExplained],
     report_error: Option<&str>,
 ) -> String {
     let d = &f.description;
@@ -884,8 +897,9 @@ pub(crate) fn finished_text(
     if let Some(e) = report_error {
         let _ = writeln!(s, "  the error report could not be read: {e}");
     }
-    for (url, e) in reports {
+    for (url, e, warnings) in reports {
         let _ = writeln!(s, "\nerror report {url}:");
+        s.push_str(&warnings_text(warnings));
         s.push_str(&explanation_text(e));
     }
     s
@@ -901,7 +915,7 @@ pub(crate) fn status_of(finished: &[Finished]) -> ExitStatus {
 }
 
 /// The explained reports of one task, or why there are none.
-type Explained = (Vec<(String, Explanation)>, Option<String>);
+type Explained = (Vec<ReportExplained>, Option<String>);
 
 /// Local inputs or S3 objects, and what the pre-flight found.
 struct Preflight {
@@ -1489,7 +1503,7 @@ fn submit_checked(
                     &resolve,
                 )?;
                 // Pieces are explained in the lines of the user's file.
-                for file in ex.iter_mut().flat_map(|(_, e)| e.files.iter_mut()) {
+                for file in ex.iter_mut().flat_map(|(_, e, _)| e.files.iter_mut()) {
                     let found = file
                         .input
                         .as_deref()

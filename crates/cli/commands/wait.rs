@@ -5,7 +5,6 @@
 use tsload_model::effective::{CsvDialect, DataModel};
 use tsload_model::wire::BatchLoadTaskDescription;
 use tsload_runner::input::Input;
-use tsload_runner::submit::explain::Explanation;
 use tsload_runner::submit::report::{self, FoundReport};
 use tsload_runner::submit::run::{Job, Outcome};
 
@@ -50,7 +49,7 @@ pub(crate) fn explain_from_description(
     d: &BatchLoadTaskDescription,
     reports: &[FoundReport],
     aws: &AwsArgs,
-) -> Result<Vec<(String, Explanation)>, Fatal> {
+) -> Result<Vec<super::submit::ReportExplained>, Fatal> {
     if reports.is_empty() {
         return Ok(Vec::new());
     }

@@ -38,6 +38,8 @@ pub struct FoundReport {
     pub url: String,
     /// The report.
     pub report: ErrorReport,
+    /// Its entries that are not explained as written ([`parse`]).
+    pub warnings: Vec<RangeWarning>,
 }
 
 /// Why no report could be read.
@@ -316,31 +318,27 @@ async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, Upload
 }
 
 /// The report in `bytes`, read from `url`, and its warnings.
-fn found(url: String, bytes: &[u8]) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+fn found(url: String, bytes: &[u8]) -> Result<FoundReport, ReportError> {
     let checked = parse(bytes).map_err(|message| ReportError::Parse {
         url: url.clone(),
         message,
     })?;
-    let report = checked.report;
-    Ok((FoundReport { url, report }, checked.warnings))
+    Ok(FoundReport {
+        url,
+        report: checked.report,
+        warnings: checked.warnings,
+    })
 }
 
 /// Reads the object at `s3://bucket/key` as a report, with its warnings.
-async fn fetch_one(
-    client: &Client,
-    bucket: &str,
-    key: &str,
-) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+async fn fetch_one(client: &Client, bucket: &str, key: &str) -> Result<FoundReport, ReportError> {
     let bytes = get(client, bucket, key).await?;
     found(format!("s3://{bucket}/{key}"), &bytes)
 }
 
 /// Reads the report at `location`, a local file or an `s3://bucket/key`
-/// URL (read with `client`), and the warnings of [`parse`].
-pub async fn read(
-    client: Option<&Client>,
-    location: &str,
-) -> Result<(FoundReport, Vec<RangeWarning>), ReportError> {
+/// URL (read with `client`), with the warnings of [`parse`].
+pub async fn read(client: Option<&Client>, location: &str) -> Result<FoundReport, ReportError> {
     let unreadable = |message: &str| ReportError::Read {
         location: location.to_owned(),
         message: message.to_owned(),
@@ -358,7 +356,7 @@ pub async fn read(
 }
 
 /// Finds and reads the reports of a task (empty when none is found),
-/// without the warnings of [`parse`] ([`read`] keeps them).
+/// each with the warnings of [`parse`].
 pub async fn fetch(
     client: &Client,
     description: &BatchLoadTaskDescription,
@@ -378,7 +376,7 @@ pub async fn fetch(
         .as_deref()
         .and_then(|m| url_in(m, report_bucket, prefix.as_deref()))
     {
-        return Ok(vec![fetch_one(client, &bucket, &key).await?.0]);
+        return Ok(vec![fetch_one(client, &bucket, &key).await?]);
     }
     let Some(loc) = loc else {
         return Ok(Vec::new());
@@ -389,7 +387,7 @@ pub async fn fetch(
     let mut out = Vec::new();
     for o in list(client, bucket, prefix.as_deref().unwrap_or_default()).await? {
         if o.key.contains(id.as_str()) && is_json(&o.key) {
-            out.push(fetch_one(client, bucket, &o.key).await?.0);
+            out.push(fetch_one(client, bucket, &o.key).await?);
         }
     }
     Ok(out)
