@@ -845,10 +845,9 @@ fn wait_explains_a_failed_task_from_its_description() {
     let a = env.write("a.csv", &[("h1", t, "1", "1"), ("h2", t, "bad", "2")]);
     let (code, out, json) = env.submit(&[&a], &["--force", "--no-wait", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
-    let id = json.unwrap()["tasks"][0]["TaskId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let json = json.unwrap();
+    assert_eq!(json["ok"], true, "{json}");
+    let id = json["tasks"][0]["TaskId"].as_str().unwrap().to_owned();
     let o = env
         .cmd(&["wait", &id, "--poll-interval", "0.2", "--format", "json"])
         .output()

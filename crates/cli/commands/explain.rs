@@ -135,6 +135,8 @@ fn explain(args: &Args, printer: &Printer) -> Result<ExitStatus, Fatal> {
         Format::Json => printer.json(&serde_json::json!({
             "version": 1,
             "command": "explain",
+            // As the exit code: every entry of the report was explained.
+            "ok": warnings.is_empty(),
             "report": found.url,
             "warnings": warnings,
             "explanation": e,

@@ -1425,6 +1425,8 @@ fn submit_checked(
             Format::Json => printer.json(&serde_json::json!({
                 "version": 1,
                 "command": "submit",
+                // As the exit code: every part was created.
+                "ok": result.not_created.is_empty(),
                 "waited": false,
                 "uploads": uploads_json,
                 "tasks": running,
