@@ -1007,3 +1007,29 @@ fn submit_takes_the_duplicate_table_size_its_preflight_hints_at() {
     );
     assert!(!out.contains("R050"), "{out}");
 }
+
+/// A file name that is not UTF-8 cannot be an S3 key as it is: it is
+/// refused, named, before anything is uploaded (it used to go up under a
+/// U+FFFD spelling that two such names could share).
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_refused_before_uploading() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let env = Env::start(seeded());
+    let t = now_ms();
+    let a = env.write("a.csv", &[("h1", t, "1", "1")]);
+    let odd = a
+        .parent()
+        .unwrap()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9.csv"));
+    std::fs::rename(&a, &odd).unwrap();
+    // Through its folder: arguments must be UTF-8, names read from a
+    // folder need not.
+    let (code, out, _) = env.submit(&[odd.parent().unwrap()], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("caf\u{fffd}.csv`: the file name is not UTF-8, and S3 keys are"),
+        "{out}"
+    );
+    assert!(env.objects().is_empty(), "{:?}", env.objects());
+}

@@ -1109,6 +1109,18 @@ fn plan_local(pre: &Preflight, args: &Args, base_prefix: &str) -> Result<Upload,
         })
         .collect();
     let names = plan::key_names(&paths);
+    // S3 keys are UTF-8: a name that is not would be uploaded under a lossy
+    // spelling (U+FFFD), which two such names could share.
+    if let Some((path, _)) = paths
+        .iter()
+        .zip(&names)
+        .find(|(p, n)| p.to_str().is_none() && n.contains('\u{FFFD}'))
+    {
+        return Err(Fatal(format!(
+            "`{}`: the file name is not UTF-8, and S3 keys are; rename the file before submitting",
+            path.to_string_lossy()
+        )));
+    }
     let sizes: Vec<u64> = pre.inputs.iter().filter_map(Input::size).collect();
     let mut cut: Vec<split::Pieces> = Vec::new();
     let mut units: Vec<Unit> = Vec::new();
