@@ -113,3 +113,33 @@ fn explain_names_malformed_ranges() {
         "{out}"
     );
 }
+
+/// A report that cannot be read is exit 2, and with `--format json` the
+/// error document is on stdout, as for the other commands.
+#[test]
+fn an_unreadable_report_is_an_error_document() {
+    let o = tsload(&[
+        "explain",
+        "fixtures/submit/explain/no-such-report.json",
+        TASK,
+        "fixtures/submit/explain/data.csv",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", block(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (&v["command"], &v["ok"]),
+        (&"explain".into(), &false.into()),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-report.json"),
+        "{v}"
+    );
+}

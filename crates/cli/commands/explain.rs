@@ -48,10 +48,7 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args, printer: &Printer) -> ExitStatus {
     match explain(args, printer) {
         Ok(s) => s,
-        Err(Fatal(m)) => {
-            printer.error(&m);
-            ExitStatus::Error
-        }
+        Err(fatal) => fatal.report(printer, args.format, "explain"),
     }
 }
 
