@@ -712,6 +712,48 @@ fn explain_maps_ranges_to_rows_and_causes() {
     insta::assert_json_snapshot!("explain-json", v);
 }
 
+/// Runs `tsload submit TASK INPUTS --yes --poll-interval 0.2 EXTRA`, and
+/// once the emulator holds `tasks` tasks (the loop is then polling, with
+/// its handler on) sends it `signal` (`-INT`, `-TERM`) with `kill`.
+#[cfg(unix)]
+fn submit_then_signal(
+    env: &Env,
+    inputs: &[PathBuf],
+    extra: &[&str],
+    tasks: i64,
+    signal: &str,
+) -> std::process::Output {
+    let mut args: Vec<String> = vec!["submit".into(), TASK.into()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["--yes", "--poll-interval", "0.2"].map(String::from));
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = env
+        .cmd(&refs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
+    while env.tasks() < tasks {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended early: {}",
+            block(&child.wait_with_output().unwrap())
+        );
+        assert!(std::time::Instant::now() < deadline, "no task was created");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Past CreateBatchLoadTask the loop is polling, with the handler on.
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}
+
 /// Ctrl-C while polling detaches without cancelling and prints the command
 /// that re-attaches; `wait` then follows the task to its end.
 #[cfg(unix)]
@@ -725,29 +767,7 @@ fn ctrl_c_detaches_and_prints_the_reattach_command() {
     let files: Vec<PathBuf> = (0..3)
         .map(|i| env.write(&format!("{i}.csv"), &[("h", t - i, "1", "1")]))
         .collect();
-    let mut args: Vec<String> = vec!["submit".into(), TASK.into()];
-    args.extend(files.iter().map(|p| p.display().to_string()));
-    args.extend(["--yes", "--create-table", "--poll-interval", "0.2"].map(String::from));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let child = env
-        .cmd(&refs)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_mins(1);
-    while env.tasks() == 0 {
-        assert!(std::time::Instant::now() < deadline, "no task was created");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Past CreateBatchLoadTask the loop is polling, with the handler on.
-    std::thread::sleep(Duration::from_millis(300));
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = submit_then_signal(&env, &files, &["--create-table"], 1, "-INT");
     let text = block(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
     let id: String = env
@@ -773,33 +793,8 @@ fn ctrl_c_detaches_and_prints_the_reattach_command() {
     // stdout says so and names the task.
     // The same prefix again, with one more file: another task.
     let more = env.write("3.csv", &[("h", t - 9, "1", "1")]);
-    let mut args: Vec<String> = vec!["submit".into(), TASK.into()];
-    args.extend(files.iter().chain([&more]).map(|p| p.display().to_string()));
-    args.extend(["--yes", "--poll-interval", "0.2", "--format", "json"].map(String::from));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = env
-        .cmd(&refs)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_mins(1);
-    while env.tasks() < 2 {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "ended early: {}",
-            block(&child.wait_with_output().unwrap())
-        );
-        assert!(std::time::Instant::now() < deadline, "no second task");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let inputs: Vec<PathBuf> = files.iter().chain([&more]).cloned().collect();
+    let out = submit_then_signal(&env, &inputs, &["--format", "json"], 2, "-TERM");
     assert_eq!(out.status.code(), Some(2), "{}", block(&out));
     let v: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", block(&out)));
