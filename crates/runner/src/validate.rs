@@ -399,13 +399,7 @@ impl<'a> Pipeline<'a> {
             Ok(HeaderOutcome::NotUtf8(bom)) => {
                 let d = Diagnostic::new(
                     bom.rule(),
-                    Location::Data {
-                        line: 1,
-                        byte: 0,
-                        record: 0,
-                        field: None,
-                        column: None,
-                    },
+                    input_start(),
                     format!(
                         "the input starts with a {} byte order mark; batch load reads UTF-8",
                         bom.encoding()
@@ -454,13 +448,7 @@ impl<'a> Pipeline<'a> {
         if let Some(bom) = header.bom {
             let d = Diagnostic::new(
                 bom.rule(),
-                Location::Data {
-                    line: 1,
-                    byte: 0,
-                    record: 0,
-                    field: None,
-                    column: None,
-                },
+                input_start(),
                 "the input starts with a UTF-8 byte order mark (BOM); the service fails such files",
             )
             .with_hint(
@@ -475,13 +463,7 @@ impl<'a> Pipeline<'a> {
             let blank = header.position.line - 1;
             let d = Diagnostic::new(
                 &tsload_csv::rules::BLANK_BEFORE_HEADER,
-                Location::Data {
-                    line: 1,
-                    byte: 0,
-                    record: 0,
-                    field: None,
-                    column: None,
-                },
+                input_start(),
                 format!(
                     "the header is on line {}, after {blank} blank line{}; the service reads the first line as the header, so it would find none of the mapped columns",
                     header.position.line,
@@ -705,6 +687,18 @@ enum ReadWhole {
 }
 
 /// A file that fails as a whole: `FileFailures` = 1, no rows.
+/// The start of an input: line 1, byte 0, the header's record (a byte
+/// order mark, blank lines before the header).
+fn input_start() -> Location {
+    Location::Data {
+        line: 1,
+        byte: 0,
+        record: 0,
+        field: None,
+        column: None,
+    }
+}
+
 fn failure(input: &Input, diags: Vec<Diagnostic>, bytes: u64) -> FileOutcome {
     let mut result = FileResult::file_failure(input.name(), diags, bytes);
     // Reader errors get the reader's own reasons in the report (warnings
