@@ -83,13 +83,23 @@ pub async fn sdk_config(settings: &AwsSettings) -> Result<aws_config::SdkConfig,
         check_profile(&name, source_of).await?;
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut region = settings.region.clone().map(aws_config::Region::new);
     if let Some(p) = &settings.profile {
+        // Resolved once, for the loader and the credentials providers
+        // alike (the chain may ask the instance metadata service).
+        if region.is_none() {
+            region = aws_config::default_provider::region::DefaultRegionChain::builder()
+                .profile_name(p)
+                .build()
+                .region()
+                .await;
+        }
         loader = loader
             .profile_name(p)
-            .credentials_provider(profile_chain(p, settings.region.as_deref()).await);
+            .credentials_provider(profile_chain(p, region.clone()));
     }
-    if let Some(r) = &settings.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
+    if let Some(r) = region {
+        loader = loader.region(r);
     }
     Ok(loader.load().await)
 }
@@ -97,23 +107,13 @@ pub async fn sdk_config(settings: &AwsSettings) -> Result<aws_config::SdkConfig,
 /// The credentials of `--profile NAME`, as the AWS CLI resolves them: the
 /// default chain without its first link (the environment's keys): the
 /// profile (static keys, `role_arn` with `source_profile`, web identity),
-/// then a container's or the instance's role. The providers get the region
+/// then a container's or the instance's role. The providers get `region`
 /// (`--region`, else the profile's) for their own calls, e.g. to STS.
-async fn profile_chain(
+fn profile_chain(
     name: &str,
-    region: Option<&str>,
+    region: Option<aws_config::Region>,
 ) -> aws_config::meta::credentials::CredentialsProviderChain {
     use aws_config::provider_config::ProviderConfig;
-    let region = match region {
-        Some(r) => Some(aws_config::Region::new(r.to_owned())),
-        None => {
-            aws_config::default_provider::region::DefaultRegionChain::builder()
-                .profile_name(name)
-                .build()
-                .region()
-                .await
-        }
-    };
     let conf = ProviderConfig::default()
         .with_region(region)
         .with_behavior_version(Some(BehaviorVersion::latest()));
